@@ -1,0 +1,30 @@
+# Two commands for a fresh machine: `make repro` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
+
+.PHONY: install repro test test-fast params profile clean-build
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+repro: install          ## rebuild every pipeline output from the data (DVC)
+	$(RUN) dvc repro
+
+test: install           ## the whole suite, slow end-to-end tests included
+	$(RUN) pytest -q
+
+test-fast: install      ## skip the slow end-to-end tests
+	$(RUN) pytest -q -m "not slow"
+
+params: install         ## rewrite params.yaml from conf/ (the default composition)
+	$(RUN) python -m segmentation.config
+
+profile: install        ## measure the ingested data against the published Online Retail II figures
+	$(RUN) python -m segmentation.data.profile

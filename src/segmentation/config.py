@@ -1,0 +1,75 @@
+"""One config truth: `conf/` (Hydra) composes it; `params.yaml` is its default composition.
+
+DVC stage entry points call `load_params()`; Hydra entry points receive the composed config.
+Both hand the same kind of object (an OmegaConf DictConfig) to the same functions.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from omegaconf import DictConfig, OmegaConf
+
+from segmentation.errors import UserError
+
+ROOT_ENV = "SEGMENTATION_ROOT"
+
+
+def project_root() -> Path:
+    """The folder holding `conf/` and `dvc.yaml`: $SEGMENTATION_ROOT, else the nearest
+    such folder above the working directory, else the source checkout."""
+    if os.environ.get(ROOT_ENV):
+        return Path(os.environ[ROOT_ENV]).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "conf" / "config.yaml").is_file() and (folder / "dvc.yaml").is_file():
+            return folder
+    return Path(__file__).resolve().parents[2]
+
+
+def resolve(path: str | os.PathLike) -> Path:
+    """Relative config paths live inside the project; absolute paths are taken as given."""
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else project_root() / candidate
+
+
+def load_params(path: str | os.PathLike | None = None) -> DictConfig:
+    """Read `params.yaml` (what DVC stages see) with a safe YAML loader."""
+    params_path = Path(path) if path else project_root() / "params.yaml"
+    if not params_path.is_file():
+        raise UserError(f"{params_path} not found. Fix: run `make params` (or `dvc exp run`) to write it.")
+    with params_path.open(encoding="utf-8") as handle:
+        return OmegaConf.create(yaml.safe_load(handle) or {})
+
+
+def compose(overrides: list[str] | None = None) -> DictConfig:
+    """Compose `conf/` as Hydra does, with command-line style overrides."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.errors import HydraException
+
+    try:
+        with initialize_config_dir(config_dir=str(project_root() / "conf"), version_base="1.3"):
+            return hydra_compose(config_name="config", overrides=list(overrides or []))
+    except HydraException as err:
+        raise UserError(f"bad configuration override: {err}") from None
+
+
+def to_yaml(cfg: DictConfig) -> str:
+    return OmegaConf.to_yaml(cfg, resolve=True)
+
+
+def write_params(path: str | os.PathLike | None = None) -> Path:
+    """Write the default composition of `conf/` to params.yaml, as DVC's Hydra integration does."""
+    from segmentation.io import atomic_path
+
+    target = Path(path) if path else project_root() / "params.yaml"
+    with atomic_path(target) as tmp:
+        tmp.write_text(to_yaml(compose()), encoding="utf-8")
+    return target
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_params()}")
