@@ -14,6 +14,7 @@ from segmentation.stages import clean, generate, ingest
 
 
 @hydra.main(config_path=str(project_root() / "conf"), config_name="config", version_base="1.3")
+@cli  # inside hydra.main, so a UserError exits 2 with one line instead of Hydra's traceback
 def main(cfg: DictConfig) -> None:
     generate.run(cfg)
     ingest.run(cfg)
@@ -21,4 +22,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    cli(main)()
+    main()

@@ -137,9 +137,10 @@ def _read_xlsx(path: Path, sheets) -> pd.DataFrame:
     from python_calamine import CalamineWorkbook
 
     try:
-        available = CalamineWorkbook.from_path(str(path)).sheet_names
+        workbook = CalamineWorkbook.from_path(str(path))
     except Exception as err:  # calamine raises its own error types for damaged files
         raise UserError(f"{path.name} is not a readable Excel file ({err}). Fix: re-download or re-export it.") from None
+    available = workbook.sheet_names
     wanted = list(sheets) if sheets else available[:1]
     unknown = [name for name in wanted if name not in available]
     if unknown:
@@ -147,8 +148,9 @@ def _read_xlsx(path: Path, sheets) -> pd.DataFrame:
             f"{path.name}: sheet(s) {unknown} not found. Sheets in the file: {available}. "
             f"Fix: set data.sheets, e.g. `dvc exp run -S 'data.sheets=[{', '.join(available)}]'`."
         )
-    frames = pd.read_excel(path, sheet_name=wanted, engine="calamine")
-    headers = [list(map(str, frame.columns)) for frame in frames.values()]
+    # pandas renames repeated headers ("Price.1"), so read each header row as written
+    headers = [[str(cell) for cell in (workbook.get_sheet_by_name(name).to_python(nrows=1) or [[]])[0]]
+               for name in wanted]
     for name, header in zip(wanted, headers):
         check_duplicate_header(header, f"{path.name} sheet '{name}'")
         if header != headers[0]:
@@ -156,4 +158,5 @@ def _read_xlsx(path: Path, sheets) -> pd.DataFrame:
                 f"{path.name}: sheet '{name}' has columns {header}, unlike sheet '{wanted[0]}' {headers[0]}. "
                 "Fix: give all sheets the same header or list only matching sheets in data.sheets."
             )
+    frames = pd.read_excel(path, sheet_name=wanted, engine="calamine")
     return pd.concat(list(frames.values()), ignore_index=True)
