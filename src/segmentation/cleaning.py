@@ -100,8 +100,8 @@ def clean_frame(frame: pd.DataFrame, rules: Mapping) -> tuple[pd.DataFrame, dict
 
 def clean_file(source: Path, target: Path, rules: Mapping, memory_limit: str = "6GB") -> dict:
     """Clean a canonical parquet file into `target` (written whole or not at all by the caller)."""
-    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True,
-                                 "enable_progress_bar": False})
+    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True})
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SET temp_directory = {_quote(str(target.parent / '.duckdb_tmp'))}")
     report = _run(con, f"SELECT * FROM read_parquet({_quote(source.as_posix())})", rules)
     con.execute(f"COPY ({_OUTPUT}) TO {_quote(target.as_posix())} (FORMAT parquet, COMPRESSION zstd)")
