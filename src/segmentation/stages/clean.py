@@ -7,9 +7,10 @@ import time
 from omegaconf import DictConfig, OmegaConf
 
 from segmentation.cleaning import clean_file
-from segmentation.config import load_params, resolve
-from segmentation.errors import UserError, cli
+from segmentation.config import resolve
+from segmentation.errors import UserError
 from segmentation.io import atomic_path, write_json
+from segmentation.stages import run_stage
 
 
 def run(cfg: DictConfig) -> dict:
@@ -28,10 +29,5 @@ def run(cfg: DictConfig) -> dict:
     return report
 
 
-@cli
-def main() -> None:
-    run(load_params())
-
-
 if __name__ == "__main__":
-    main()
+    run_stage(run)

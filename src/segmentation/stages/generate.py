@@ -7,10 +7,11 @@ import time
 import pyarrow.parquet as pq
 from omegaconf import DictConfig
 
-from segmentation.config import load_params, resolve
+from segmentation.config import resolve
 from segmentation.data.synthetic import generate
-from segmentation.errors import UserError, cli
+from segmentation.errors import UserError
 from segmentation.io import atomic_path
+from segmentation.stages import run_stage
 
 
 def run(cfg: DictConfig) -> int:
@@ -38,10 +39,5 @@ def run(cfg: DictConfig) -> int:
     return lines
 
 
-@cli
-def main() -> None:
-    run(load_params())
-
-
 if __name__ == "__main__":
-    main()
+    run_stage(run)

@@ -8,11 +8,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.config import load_params, resolve
+from segmentation.config import resolve
 from segmentation.data.readers import iter_transactions
 from segmentation.data.schema import ARROW_SCHEMA
-from segmentation.errors import cli
 from segmentation.io import atomic_path
+from segmentation.stages import run_stage
 
 
 def run(cfg: DictConfig) -> int:
@@ -27,10 +27,5 @@ def run(cfg: DictConfig) -> int:
     return lines
 
 
-@cli
-def main() -> None:
-    run(load_params())
-
-
 if __name__ == "__main__":
-    main()
+    run_stage(run)
