@@ -51,10 +51,18 @@ def test_repro_builds_everything_then_reruns_nothing(project):
     assert (project / "build" / "clean.parquet").is_file()
     report = json.loads((project / "metrics" / "cleaning.json").read_text())
     assert report["lines_in"] > 20_000 and report["removed"]["duplicates"]["lines"] > 0
+    for output in ["build/features.parquet", "build/snapshots/baseline.parquet", "build/snapshots/M+12.parquet",
+                   "reports/figures/1_sales_per_month.png", "reports/figures/7_cohort_retention.png",
+                   "reports/eda/monthly.csv"]:
+        assert (project / output).is_file(), output
     second = sh(project, "dvc", "repro")
     assert "Running stage" not in second and "up to date" in second
-    metrics = sh(project, "dvc", "metrics", "show")
-    assert "removed.duplicates.lines" in metrics and "removed.non_product.revenue" in metrics
+    metrics = sh(project, "dvc", "metrics", "show", "--json")
+    assert "removed.duplicates.lines" in sh(project, "dvc", "metrics", "show")
+    eda = json.loads(metrics)[""]["data"]["metrics/eda.json"]["data"]
+    assert set(eda["revenue"]) == {"2009", "2010", "2011"} and eda["customers"]["2010"] > 0
+    plots = sh(project, "dvc", "plots", "show", "--json")
+    assert "reports/eda/monthly.csv" in plots
 
 
 def test_exp_run_recomposes_params_from_conf(project):

@@ -1,0 +1,40 @@
+"""One look for every figure, and atomic PNG writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from segmentation.io import atomic_path  # noqa: E402
+
+BLUE, ORANGE, GREY, GREEN, RED, PURPLE = "#2f6690", "#f28e2b", "#8c8c8c", "#59a14f", "#e15759", "#b07aa1"
+PALETTE = [BLUE, ORANGE, GREEN, RED, PURPLE, "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac"]
+
+
+def style() -> None:
+    plt.rcParams.update({
+        "figure.dpi": 110, "savefig.dpi": 110, "font.size": 10.5, "axes.titlesize": 12.5,
+        "axes.titleweight": "bold", "axes.spines.top": False, "axes.spines.right": False,
+        "axes.grid": True, "grid.alpha": 0.25, "axes.axisbelow": True,
+    })
+
+
+def pounds(value: float, _=None) -> str:
+    """£ with k/M suffixes: £950, £12k, £1.2M."""
+    size = abs(value)
+    if size >= 1e6:
+        return f"£{value / 1e6:.1f}M"
+    if size >= 1e3:
+        return f"£{value / 1e3:.0f}k"
+    return f"£{value:.0f}"
+
+
+def save(fig, target: Path) -> None:
+    fig.tight_layout(rect=(0, 0.04, 1, 1))  # room for a footnote
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+    plt.close(fig)

@@ -1,0 +1,82 @@
+"""Snapshot membership through the stage entry point, and company-performance numbers."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import canonical, make_project, run_module
+from test_features import LINES, RULES
+
+from segmentation.cleaning import clean_frame
+from segmentation.eda import company_performance, lines_view
+
+
+@pytest.fixture
+def project(tmp_path):
+    project = make_project(tmp_path, snapshots={"baseline": "2011-01-01", "offsets": ["J+1", "M+1"]})
+    (project / "build").mkdir()
+    clean_frame(LINES, RULES)[0].to_parquet(project / "build" / "clean.parquet")
+    return project
+
+
+def test_snapshots_mark_customers_new_after_the_baseline(project):
+    for name in ("baseline", "J+1", "M+1"):
+        result = run_module("segmentation.stages.snapshots", project, name)
+        assert result.returncode == 0, result.stderr
+    baseline = pd.read_parquet(project / "build" / "snapshots" / "baseline.parquet")
+    assert sorted(baseline["customer_id"]) == ["A", "C", "D"] and not baseline["is_new"].any()
+    month = pd.read_parquet(project / "build" / "snapshots" / "M+1.parquet").set_index("customer_id")
+    assert month["is_new"].to_dict() == {"A": False, "B": True, "C": False, "D": False}
+    report = json.loads((project / "metrics" / "snapshots" / "M+1.json").read_text())
+    assert report == {"cutoff": "2011-02-01", "days_after_baseline": 31, "customers": 4,
+                      "existing_customers": 3, "new_customers": 1}
+
+
+def test_unknown_snapshot_and_early_cutoff_fail_cleanly(project):
+    result = run_module("segmentation.stages.snapshots", project, "M+7")
+    assert result.returncode == 2 and "snapshot 'M+7' is not configured" in result.stderr
+    early = run_module("segmentation.stages.features", project)  # default cutoff works
+    assert early.returncode == 0, early.stderr
+    import yaml
+
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["features"]["cutoff"] = "2009-01-01"
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    result = run_module("segmentation.stages.features", project)
+    assert result.returncode == 2 and "before the first line (2010-01-05)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_company_performance_on_a_tiny_dataset():
+    lines = clean_frame(canonical([
+        ("1", "X", 10, 2.0, "2010-11-03 10:00", "A", "United Kingdom"),   # 20
+        ("1", "Y", 1, 5.0, "2010-11-03 10:00", "A", "United Kingdom"),    # 5
+        ("C2", "X", -2, 2.0, "2010-11-10 10:00", "A", "United Kingdom"),  # -4, cancellation invoice
+        ("3", "X", 100, 1.0, "2010-12-01 10:00", "B", "France"),          # 100
+        ("4", "Y", 2, 5.0, "2011-01-05 10:00", "A", "United Kingdom"),    # 10, A returns
+        ("5", "X", 3, 2.0, "2011-01-06 10:00", None, "United Kingdom"),   # 6, unidentified
+    ]), RULES)[0]
+    con = duckdb.connect()
+    lines_view(con, lines)
+    perf = company_performance(con, wholesaler_quantile=0.5)
+    assert perf.summary["revenue"] == {"2010": 121.0, "2011": 16.0}
+    assert perf.summary["orders"] == {"2010": 2, "2011": 2}
+    assert perf.summary["customers"] == {"2010": 2, "2011": 1}
+    assert perf.summary["cancellation_rate_pct"] == {"2010": pytest.approx(33.33), "2011": 0.0}
+    assert perf.summary["average_basket"]["2010"] == 62.5                  # (25 + 100) / 2
+    assert perf.summary["revenue_share_pct"]["identified"] == pytest.approx(100 * 131 / 137, abs=0.01)
+    assert perf.summary["revenue_share_pct"]["united_kingdom"] == pytest.approx(100 * 37 / 137, abs=0.01)
+    # A: 11 + 2 units over 2 orders = 6.5 per order; B: 100 -> B is the wholesaler above the median
+    assert perf.summary["revenue_share_pct"]["wholesale"] == pytest.approx(100 * 100 / 131, abs=0.01)
+    assert perf.summary["countries"] == 2
+    new = perf.new_vs_returning.set_index(["period", "type"])["revenue"]
+    assert new[(pd.Timestamp("2010-11-01"), "New")] == 21.0
+    assert new[(pd.Timestamp("2011-01-01"), "Returning")] == 10.0
+    # A's cohort (Nov 2010) buys again 2 months later: 100 % at +2, 0 % at +1
+    assert perf.cohorts.loc[pd.Timestamp("2010-11-01"), 2] == 100.0
+    assert perf.cohorts.loc[pd.Timestamp("2010-11-01"), 1] == 0.0
+    assert pd.isna(perf.cohorts.loc[pd.Timestamp("2010-11-01"), 3])   # after the data end: unknown
+    assert perf.products.iloc[0]["product"] == "item X"
