@@ -62,7 +62,8 @@ def run(cfg: DictConfig) -> dict:
     with atomic_path(resolve(cfg.paths.features)) as tmp:
         table.to_parquet(tmp, index=False)
     present = [c for c in ALL_FEATURES if c in table.columns]
-    report = {"cutoff": cutoff, **selection,
+    report = {"cutoff": cutoff, "cutoff_config": cfg.features.get("cutoff"),
+              "precomputed": cfg.features.get("precomputed"), **selection,
               "median": {c: round(float(table[c].median()), 2) for c in present}}
     write_json(resolve(cfg.paths.features_report), report)
     print(f"features: {len(table):,} customers as of {cutoff} ({selection['wholesalers_removed']} wholesalers "

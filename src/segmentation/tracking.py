@@ -1,0 +1,134 @@
+"""MLflow at the edge: store location, run naming, params, tags, sweep parent runs.
+
+Store: `$MLFLOW_TRACKING_URI`, else `mlflow.tracking_uri` from config, else a sqlite database
+`mlruns/mlflow.db` with artifacts in `mlruns/artifacts`, both as absolute paths from the
+project root, so Hydra or DVC working directories never scatter stores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from segmentation.config import project_root
+
+PARENT_FILE = "mlflow_parent_run_id"
+ROLE_TAG = "segmentation.role"
+
+
+def tracking_uri(cfg: DictConfig) -> str:
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    if cfg.mlflow.get("tracking_uri"):
+        return str(cfg.mlflow.tracking_uri)
+    store = project_root() / "mlruns"
+    store.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{store / 'mlflow.db'}"
+
+
+def artifact_location(cfg: DictConfig, uri: str) -> str | None:
+    if cfg.mlflow.get("artifact_location"):
+        return str(cfg.mlflow.artifact_location)
+    if uri.startswith("sqlite:///"):  # keep artifacts beside the database
+        return (Path(uri.removeprefix("sqlite:///")).parent / "artifacts").as_uri()
+    return None  # a tracking server decides
+
+
+def setup(cfg: DictConfig) -> str:
+    """Point MLflow at the store and return the experiment id (created on first use)."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    uri = tracking_uri(cfg)
+    mlflow.set_tracking_uri(uri)
+    client = mlflow.MlflowClient()
+    name = str(cfg.mlflow.experiment)
+    for attempt in range(5):  # parallel sweep jobs may race to create it
+        experiment = client.get_experiment_by_name(name)
+        if experiment is not None:
+            return experiment.experiment_id
+        try:
+            return client.create_experiment(name, artifact_location=artifact_location(cfg, uri))
+        except MlflowException:
+            time.sleep(0.2 * (attempt + 1))
+    return client.get_experiment_by_name(name).experiment_id
+
+
+def run_name(cfg: DictConfig) -> str:
+    """Named from the swept values, e.g. kmeans-k5-rfm_extras-nowholesalers."""
+    model = cfg.model
+    if model.name == "hdbscan":
+        shape = f"mcs{model.min_cluster_size}-ms{model.get('min_samples') or 'auto'}"
+    else:
+        shape = f"k{model.n_clusters}"
+    wholesalers = "nowholesalers" if cfg.features.get("drop_wholesalers") else "all"
+    return f"{model.name}-{shape}-{cfg.features.name}-{wholesalers}"
+
+
+def flat_params(cfg: DictConfig) -> dict[str, str]:
+    """Dotted keys of the resolved config (paths and tracking settings left out)."""
+    def walk(node, prefix=""):
+        for key, value in node.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, dict):
+                yield from walk(value, f"{name}.")
+            else:
+                yield name, str(value)[:500]
+    container = OmegaConf.to_container(cfg, resolve=True)
+    for skip in ("paths", "mlflow"):
+        container.pop(skip, None)
+    return dict(walk(container))
+
+
+def git_commit() -> str:
+    try:
+        root = project_root()
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return f"{commit}{'-dirty' if dirty else ''}" if commit else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def file_md5(path: Path) -> str:
+    """The md5 DVC records for a file, so runs can be matched to `dvc.lock`."""
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def run(cfg: DictConfig, parent_run_id: str | None = None, tags: Mapping[str, str] | None = None) -> Iterator:
+    """An MLflow run that ends FINISHED, or FAILED with the error as a tag and an artifact."""
+    import mlflow
+
+    experiment_id = setup(cfg)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name(cfg), parent_run_id=parent_run_id,
+                          tags={ROLE_TAG: "job", "git_commit": git_commit(), **(tags or {})}) as active:
+        try:
+            yield active
+        except BaseException as err:
+            message = f"{type(err).__name__}: {err}"
+            mlflow.set_tag("error", message[:5000])
+            mlflow.log_text(message, "error.txt")
+            mlflow.end_run(status="FAILED" if not isinstance(err, KeyboardInterrupt) else "KILLED")
+            raise
+
+
+def parent_run_id_for(sweep_dir: str | os.PathLike | None) -> str | None:
+    """The sweep's parent run id, written by `SweepCallback` in the sweep folder."""
+    if not sweep_dir:
+        return None
+    marker = Path(sweep_dir) / PARENT_FILE
+    return marker.read_text().strip() if marker.is_file() else None
