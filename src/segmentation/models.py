@@ -71,6 +71,10 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
         if self.noise not in ("keep", "nearest"):
             raise UserError(f"model.noise='{self.noise}' is unknown. Fix: use keep or nearest.")
         X = np.asarray(X, dtype=float)
+        smallest = max(int(self.min_cluster_size), int(self.min_samples or 0))
+        if smallest >= len(X):
+            raise ModelFailure(f"HDBSCAN needs more customers ({len(X)}) than min_cluster_size/min_samples "
+                               f"({smallest}). Fix: lower model.min_cluster_size.")
         self.model_ = hdbscan.HDBSCAN(min_cluster_size=int(self.min_cluster_size),
                                       min_samples=None if self.min_samples is None else int(self.min_samples),
                                       cluster_selection_method=self.cluster_selection_method,

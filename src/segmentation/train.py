@@ -105,7 +105,8 @@ def train(cfg: DictConfig, parent_run_id: str | None = None, outputs: Path | Non
                          "projection_cached": str(cached)})
         mlflow.log_metrics({**{k: float(v) for k, v in metrics.items()},
                             **{k: float(v) for k, v in selection.items() if isinstance(v, (int, float))}})
-        dataset = mlflow.data.from_pandas(X.reset_index(), source=str(table_path or cfg.paths.clean),
+        source = table_path or cfg.features.get("precomputed") or cfg.paths.clean
+        dataset = mlflow.data.from_pandas(X.reset_index(), source=str(source),
                                           name=f"{cfg.features.name}-{'nowholesalers' if features_cfg.get('drop_wholesalers') else 'all'}")
         mlflow.log_input(dataset, context="training")
         mlflow.log_artifacts(str(folder))

@@ -1,0 +1,141 @@
+"""Training runs and sweeps into a temporary MLflow store, on a tiny planted feature table."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import ROOT
+
+from segmentation.config import compose
+from segmentation.projection import cached_embedding
+from segmentation.train import train
+from hydra_plugins.segmentation_grid.grid_union_sweeper import union_of_grids
+
+ARTIFACTS = {"radar.png", "projection.png", "cluster_profiles.csv", "assignments.csv", "config.yaml"}
+
+
+def planted_table(path, n_per: int = 60, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    centres = np.array([[5, 20, 5000, 3000, 1, 300], [60, 3, 400, 200, 10, 60], [300, 1, 90, 40, 30, 30]], float)
+    rows = np.vstack([np.abs(c * (1 + rng.normal(scale=0.1, size=(n_per, 6)))) for c in centres])
+    table = pd.DataFrame(rows, columns=["recency", "frequency", "monetary", "total_quantity", "cancellation_pct",
+                                        "avg_items_per_order"])
+    table.insert(0, "customer_id", [f"c{i}" for i in range(len(table))])
+    table.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    return uri
+
+
+def overrides(tmp_path, *extra):
+    table = planted_table(tmp_path / "features.csv")
+    return [f"features.precomputed={table}", f"paths.features={tmp_path}/none.parquet",
+            f"paths.features_report={tmp_path}/none.json", f"paths.embeddings={tmp_path}/emb",
+            "evaluation.bootstrap_resamples=3", "mlflow.experiment=test", *extra]
+
+
+def test_every_config_composes():
+    for features, model, projection in itertools.product(["rfm", "rfm_extras"], ["kmeans", "gmm", "hdbscan"],
+                                                         ["pca", "umap", "tsne"]):
+        cfg = compose([f"features={features}", f"model={model}", f"projection={projection}"])
+        assert cfg.model.name == model and cfg.projection.method == projection
+
+
+def test_the_named_grid_is_the_design_cards_84_runs():
+    grid = yaml.safe_load((ROOT / "conf" / "experiment" / "grid.yaml").read_text())["hydra"]["sweeper"]["grids"]
+    jobs = union_of_grids(grid, [])
+    assert len(jobs) == len({tuple(job) for job in jobs}) == 84
+    assert sum("model=hdbscan" in job for job in jobs) == 12
+    assert ["features=rfm", "features.drop_wholesalers=True", "model=gmm", "model.n_clusters=10"] in jobs
+    # command-line sweeps apply to every grid
+    assert len(union_of_grids(grid, ["seed=1,2"])) == 168
+
+
+@pytest.mark.parametrize("model", ["model=kmeans", "model=gmm", "model=hdbscan"])
+def test_a_run_logs_metrics_artifacts_and_model(tmp_path, store, model):
+    result = train(compose(overrides(tmp_path, model, "model.min_cluster_size=20" if "hdbscan" in model
+                                     else "model.n_clusters=3")))
+    client = mlflow.MlflowClient(store)
+    run = client.get_run(result["run_id"])
+    assert run.info.status == "FINISHED"
+    for metric in ("silhouette", "davies_bouldin", "calinski_harabasz", "bootstrap_ari_mean", "bootstrap_ari_std",
+                   "n_clusters", "smallest_cluster_share", "fit_seconds", "logging_seconds", "jaccard_cluster_0"):
+        assert metric in run.data.metrics, metric
+    assert run.data.metrics["silhouette"] > 0.5 and run.data.metrics["n_clusters"] == 3
+    assert {"git_commit", "data_version"} <= set(run.data.tags)
+    assert run.data.params["model.name"] == model.split("=")[1]
+    assert ARTIFACTS <= {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert run.inputs.dataset_inputs, "the feature table is logged as an input"
+    loaded = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model")  # an MLflow 3 LoggedModel
+    table = pd.read_csv(tmp_path / "features.csv").set_index("customer_id")
+    assert len(set(loaded.predict(table.iloc[[0, 70, 150]]))) == 3
+
+
+def test_same_seed_same_labels(tmp_path, store):
+    first = train(compose(overrides(tmp_path, "model=gmm", "model.n_clusters=3", "mlflow.log_model=false")))
+    second = train(compose(overrides(tmp_path, "model=gmm", "model.n_clusters=3", "mlflow.log_model=false")))
+    client = mlflow.MlflowClient(store)
+    read = lambda run_id: pd.read_csv(client.download_artifacts(run_id, "assignments.csv", str(tmp_path / run_id)))  # noqa: E731
+    pd.testing.assert_frame_equal(read(first["run_id"]), read(second["run_id"]))
+
+
+def test_embeddings_are_cached_by_content(tmp_path):
+    X = np.random.default_rng(0).normal(size=(200, 4))
+    first, hit = cached_embedding(X, {"method": "tsne", "perplexity": 20}, 0, tmp_path)
+    again, hit_again = cached_embedding(X, {"method": "tsne", "perplexity": 20}, 0, tmp_path)
+    assert not hit and hit_again and np.array_equal(first, again)
+    _, other = cached_embedding(X + 1, {"method": "tsne", "perplexity": 20}, 0, tmp_path)
+    assert not other
+
+
+def sweep(tmp_path, store, *arguments) -> tuple[subprocess.CompletedProcess, list, list]:
+    """Run a multirun into the temporary store; return it with its parent and child runs."""
+    command = [sys.executable, "-m", "segmentation.train", "-m", *overrides(tmp_path), *arguments,
+               f"hydra.sweep.dir={tmp_path}/sweep"]
+    result = subprocess.run(command, cwd=ROOT, env={**os.environ, "MLFLOW_TRACKING_URI": store},
+                            capture_output=True, text=True, timeout=900)
+    client = mlflow.MlflowClient(store)
+    runs = client.search_runs([client.get_experiment_by_name("test").experiment_id])
+    parents = [r for r in runs if r.data.tags.get("segmentation.role") == "sweep"]
+    children = [r for r in runs if r.data.tags.get("segmentation.role") == "job"]
+    return result, parents, children
+
+
+@pytest.mark.slow
+def test_a_sweep_has_one_parent_and_survives_a_failing_job(tmp_path, store):
+    result, parents, children = sweep(tmp_path, store, "model=kmeans", "model.n_clusters=2,3,500",
+                                      "mlflow.log_model=false")
+    assert result.returncode == 1, result.stderr          # the sweep says something failed...
+    assert "3 runs, 2 finished, 1 failed" in result.stdout and "k=500 is larger" in result.stdout
+    assert len(parents) == 1 and len(children) == 3        # ...after running every job
+    assert {r.data.tags["mlflow.parentRunId"] for r in children} == {parents[0].info.run_id}
+    status = {r.info.run_name: r.info.status for r in children}
+    assert status == {"kmeans-k2-rfm_extras-all": "FINISHED", "kmeans-k3-rfm_extras-all": "FINISHED",
+                      "kmeans-k500-rfm_extras-all": "FAILED"}
+    failed = next(r for r in children if r.info.status == "FAILED")
+    assert "larger than the number of customers" in failed.data.tags["error"]
+    assert parents[0].info.status == "FAILED" and parents[0].data.metrics["jobs_failed"] == 1
+
+
+@pytest.mark.slow
+def test_a_parallel_sweep_with_joblib_loses_no_run(tmp_path, store):
+    result, parents, children = sweep(tmp_path, store, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+                                      "features=rfm,rfm_extras", "model=kmeans,gmm", "model.n_clusters=3")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(parents) == 1 and len(children) == 4
+    assert all(r.info.status == "FINISHED" for r in children)
+    assert {r.data.tags["mlflow.parentRunId"] for r in children} == {parents[0].info.run_id}
+    assert all("silhouette" in r.data.metrics and "bootstrap_ari_mean" in r.data.metrics for r in children)
