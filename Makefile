@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: install repro test test-fast params profile clean-build
+.PHONY: install repro test test-fast params profile grid ui
 
 install: $(VENV)/.installed
 
@@ -28,3 +28,10 @@ params: install         ## rewrite params.yaml from conf/ (the default compositi
 
 profile: install        ## measure the ingested data against the published Online Retail II figures
 	$(RUN) python -m segmentation.data.profile
+
+grid: install           ## the design card's 84-run sweep, tracked under one MLflow parent run
+	$(RUN) python -m segmentation.train experiment=grid
+
+ui: install             ## the MLflow UI on http://127.0.0.1:5000 (this machine only)
+	$(RUN) mlflow ui --backend-store-uri "sqlite:///$(CURDIR)/mlruns/mlflow.db" \
+	  --default-artifact-root "$(CURDIR)/mlruns/artifacts" --host 127.0.0.1 --port 5000

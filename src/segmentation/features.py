@@ -113,9 +113,11 @@ def wholesaler_mask(table: pd.DataFrame, column: str, quantile: float) -> tuple[
     return table[column] > threshold, threshold
 
 
-def select_features(table: pd.DataFrame, features: Mapping) -> tuple[pd.DataFrame, dict]:
+def select_features(table: pd.DataFrame, features: Mapping,
+                    wholesaler_threshold: float | None = None) -> tuple[pd.DataFrame, dict]:
     """Apply the feature set: optional wholesaler removal, then its columns.
 
+    `wholesaler_threshold` replaces the quantile (snapshots reuse the baseline's threshold).
     Returns the customer x feature frame (indexed by customer id) and a report.
     """
     columns = list(features["columns"])
@@ -127,6 +129,9 @@ def select_features(table: pd.DataFrame, features: Mapping) -> tuple[pd.DataFram
     if features.get("drop_wholesalers"):
         mask, threshold = wholesaler_mask(table, features.get("wholesaler_column", "avg_items_per_order"),
                                           float(features.get("wholesaler_quantile", 0.98)))
+        if wholesaler_threshold is not None:
+            threshold = float(wholesaler_threshold)
+            mask = table[features.get("wholesaler_column", "avg_items_per_order")] > threshold
         table = table.loc[~mask]
         report.update(wholesalers_removed=int(mask.sum()), wholesaler_threshold=round(threshold, 4))
     report["customers"] = int(len(table))

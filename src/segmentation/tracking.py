@@ -114,8 +114,10 @@ def run(cfg: DictConfig, parent_run_id: str | None = None, tags: Mapping[str, st
     import mlflow
 
     experiment_id = setup(cfg)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name(cfg), parent_run_id=parent_run_id,
-                          tags={ROLE_TAG: "job", "git_commit": git_commit(), **(tags or {})}) as active:
+    tags = {ROLE_TAG: "job", **(tags or {})}
+    name = run_name(cfg) if tags[ROLE_TAG] == "job" else f"{tags[ROLE_TAG]}-{run_name(cfg)}"
+    with mlflow.start_run(experiment_id=experiment_id, run_name=name, parent_run_id=parent_run_id,
+                          tags={"git_commit": git_commit(), **tags}) as active:
         try:
             yield active
         except BaseException as err:

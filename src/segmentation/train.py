@@ -118,6 +118,14 @@ def train(cfg: DictConfig, parent_run_id: str | None = None, outputs: Path | Non
                                      input_example=X.head(3), code_paths=[str(Path(__file__).parent)],
                                      pip_requirements=model_requirements())
         timings["logging_seconds"] = time.perf_counter() - started
+        if cfg.stability.get("enabled"):
+            started = time.perf_counter()
+            from segmentation import stability_io
+
+            result = stability_io.measure(cfg)  # reads the cached snapshot tables, never recomputes them
+            stability_io.log(result, folder / "stability")
+            metrics.update({k: v for k, v in result["summary"].items() if isinstance(v, (int, float))})
+            timings["stability_seconds"] = time.perf_counter() - started
         mlflow.log_metrics(timings)
         metrics.update(timings)
         if outputs is not None:
