@@ -104,3 +104,28 @@ def test_matching_and_recommendation_edges():
     table = pd.DataFrame({"snapshot": ["J+1", "M+1"], "days": [1, 31], "cutoff": ["a", "b"],
                           "ari_keep_vs_refit": [0.5, 0.9]})
     assert recommend(table, "keep_vs_refit", 0.8)["refresh_interval_days"] == 0
+
+
+def test_the_method_is_exactly_standard_scaler_kmeans_refit_vs_baseline(tmp_path):
+    """The reference analysis' method, recomputed by hand, gives the same curve."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.preprocessing import StandardScaler
+
+    tables, days, cutoffs = snapshots(shift_from=59, move_to=1)
+    features = {**FEATURES, "transform": "none"}
+    result = temporal_stability(tables, days, cutoffs, features, KMEANS,
+                                {**STABILITY, "curve": "baseline_vs_refit", "classifiers": []}, seed=3)
+    columns = features["columns"]
+
+    def labels(table):
+        X = StandardScaler().fit_transform(table[columns])
+        return pd.Series(KMeans(n_clusters=3, n_init=10, random_state=3).fit_predict(X),
+                         index=table["customer_id"])
+
+    baseline = labels(tables["baseline"])
+    for _, row in result["table"].iterrows():
+        refit = labels(tables[row["snapshot"]])
+        existing = refit.index.isin(baseline.index)
+        expected = adjusted_rand_score(baseline.reindex(refit.index[existing]), refit[existing])
+        assert row["ari_baseline_vs_refit"] == pytest.approx(expected, abs=1e-9)

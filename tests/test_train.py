@@ -84,6 +84,24 @@ def test_a_run_logs_metrics_artifacts_and_model(tmp_path, store, model):
     assert len(set(loaded.predict(table.iloc[[0, 70, 150]]))) == 3
 
 
+def test_a_run_with_stability_logs_the_temporal_curve(tmp_path, store):
+    folder = tmp_path / "snapshots"
+    folder.mkdir()
+    table = pd.read_csv(planted_table(tmp_path / "features.csv"))
+    for step, name in enumerate(["baseline", "J+1", "M+1", "M+3"]):
+        table.iloc[: 150 + 10 * step].to_csv(folder / f"{name}.csv", index=False)
+    cfg = compose(overrides(tmp_path, "model.n_clusters=3", "stability.enabled=true", f"stability.precomputed={folder}",
+                            "snapshots.offsets=[J+1,M+1,M+3]", "mlflow.log_model=false"))
+    result = train(cfg)
+    client = mlflow.MlflowClient(store)
+    history = client.get_metric_history(result["run_id"], "ari_temporal")
+    assert [m.step for m in sorted(history, key=lambda m: m.step)] == [1, 31, 90]
+    metrics = client.get_run(result["run_id"]).data.metrics
+    assert {"ari_m1", "ari_m3", "refresh_interval_months", "stability_seconds"} <= set(metrics)
+    artifacts = {a.path for a in client.list_artifacts(result["run_id"], "stability")}
+    assert {"stability/curve.png", "stability/stability.csv", "stability/stability.json"} <= artifacts
+
+
 def test_same_seed_same_labels(tmp_path, store):
     first = train(compose(overrides(tmp_path, "model=gmm", "model.n_clusters=3", "mlflow.log_model=false")))
     second = train(compose(overrides(tmp_path, "model=gmm", "model.n_clusters=3", "mlflow.log_model=false")))

@@ -148,7 +148,9 @@ def model_requirements() -> list[str]:
 def _write_outputs(outputs: Path, metrics: dict, selection: dict, assignments: pd.DataFrame, folder: Path) -> None:
     from segmentation.io import atomic_path, write_json
 
-    write_json(outputs / "train.json", {**{k: round(float(v), 6) for k, v in metrics.items()}, **selection})
+    # timings stay in MLflow: a metrics file must be identical when the inputs are
+    write_json(outputs / "train.json", {**{k: round(float(v), 6) for k, v in metrics.items()
+                                           if not k.endswith("_seconds")}, **selection})
     with atomic_path(outputs / "assignments.parquet") as tmp:
         assignments.to_parquet(tmp, index=False)
     for name in ("radar.png", "projection.png", "cluster_profiles.csv"):
