@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -54,7 +55,8 @@ def test_repro_builds_everything_then_reruns_nothing(project):
     for output in ["build/features.parquet", "build/snapshots/baseline.parquet", "build/snapshots/M+12.parquet",
                    "reports/figures/1_sales_per_month.png", "reports/figures/7_cohort_retention.png",
                    "reports/eda/monthly.csv", "reports/train/train.json", "reports/train/radar.png",
-                   "reports/stability/curve.png", "reports/stability/stability.json"]:
+                   "reports/stability/curve.png", "reports/stability/stability.json", "reports/report.html",
+                   "reports/slides.pptx", "reports/segments.csv"]:
         assert (project / output).is_file(), output
     second = sh(project, "dvc", "repro")
     assert "Running stage" not in second and "up to date" in second
@@ -64,6 +66,8 @@ def test_repro_builds_everything_then_reruns_nothing(project):
     assert set(eda["revenue"]) == {"2009", "2010", "2011"} and eda["customers"]["2010"] > 0
     plots = sh(project, "dvc", "plots", "show", "--json")
     assert "reports/eda/monthly.csv" in plots and "reports/stability/stability.csv" in plots
+    report = (project / "reports" / "report.html").read_text()
+    assert all(src.startswith("data:image/png") for src in re.findall(r'src="([^"]*)"', report))
     stability = json.loads((project / "reports" / "stability" / "stability.json").read_text())
     assert stability["refresh_interval_months"] >= 0 and stability["recommendation"]
 

@@ -129,7 +129,9 @@ def train(cfg: DictConfig, parent_run_id: str | None = None, outputs: Path | Non
         mlflow.log_metrics(timings)
         metrics.update(timings)
         if outputs is not None:
-            _write_outputs(outputs, metrics, selection, assignments, folder)
+            points = pd.DataFrame({"customer_id": X.index[rows], "x": embedding[:, 0], "y": embedding[:, 1],
+                                   "cluster": labels[rows]})
+            _write_outputs(outputs, metrics, selection, assignments, points, folder, active.info.run_id)
         print(f"train: {active.info.run_name}: silhouette {metrics.get('silhouette', float('nan')):.3f}, "
               f"bootstrap ARI {metrics['bootstrap_ari_mean']:.3f}, {metrics['n_clusters']} clusters "
               f"(fit {timings['fit_seconds']:.1f}s, metrics {timings['metrics_seconds']:.1f}s, "
@@ -145,8 +147,14 @@ def model_requirements() -> list[str]:
             ("scikit-learn", "hdbscan", "numpy", "pandas", "scipy", "cloudpickle", "mlflow")]
 
 
-def _write_outputs(outputs: Path, metrics: dict, selection: dict, assignments: pd.DataFrame, folder: Path) -> None:
+def _write_outputs(outputs: Path, metrics: dict, selection: dict, assignments: pd.DataFrame, points: pd.DataFrame,
+                   folder: Path, run_id: str) -> None:
     from segmentation.io import atomic_path, write_json
+
+    with atomic_path(outputs / "map.parquet") as tmp:
+        points.to_parquet(tmp, index=False)
+    with atomic_path(outputs / "run_id.txt") as tmp:  # the report is logged into this run
+        tmp.write_text(run_id)
 
     # timings stay in MLflow: a metrics file must be identical when the inputs are
     write_json(outputs / "train.json", {**{k: round(float(v), 6) for k, v in metrics.items()

@@ -1,0 +1,168 @@
+"""The management report: one self-contained HTML file (every image embedded as data URI).
+
+`build_context` gathers the numbers and words (pure, from frames and dicts); `render_html`
+lays them out for a laptop screen and for print. No statistics jargon outside the method
+note and the glossary.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+SECTIONS = ["Executive summary", "Company performance", "Customer segments", "Map of customers",
+            "How segments differ", "Maintenance plan", "Method", "Glossary"]
+
+GLOSSARY = {
+    "Net sales": "Sales minus cancellations and returns, in pounds.",
+    "Order": "One purchase invoice; a cancellation is not an order.",
+    "Active customer": "A customer with a customer number who placed at least one order in the period.",
+    "Segment": "A group of customers who buy in a similar way, found automatically from their history.",
+    "Recency": "Days since the customer's last order.",
+    "Frequency": "Number of orders the customer placed.",
+    "Spend": "The customer's net sales in pounds.",
+    "Items per order": "Average number of units in one of the customer's orders.",
+    "Cohort": "Customers whose first order was in the same month.",
+    "Wholesaler": "A customer whose orders are far larger than almost everyone else's.",
+    "Agreement score (ARI)": "How much two ways of grouping customers agree: 1 = identical, 0 = no better than chance.",
+    "Refresh interval": "How long the segments stay valid before they should be rebuilt.",
+}
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def money(value: float) -> str:
+    return f"£{value / 1e6:.1f}M" if abs(value) >= 1e6 else f"£{value:,.0f}"
+
+
+def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | None) -> list[str]:
+    """Five plain sentences with the numbers management needs."""
+    years = sorted(eda["revenue"])
+    full = [y for y in years if eda["orders"][y] > 0.5 * max(eda["orders"].values())]
+    sales = " and ".join(f"{money(eda['revenue'][y])} in {y}" for y in full[-2:])
+    bullets = [f"Net sales were {sales}; the shop depends on the United Kingdom "
+               f"({eda['revenue_share_pct']['united_kingdom']:.0f}% of sales) and on its autumn peak.",
+               f"{eda['customers'][full[-1]]:,} customers bought in {full[-1]}; wholesale-sized accounts bring "
+               f"{eda['revenue_share_pct']['wholesale']:.0f}% of sales."]
+    top = cards.iloc[0]
+    bullets.append(f"Customers fall into {len(cards)} segments. \u201c{top['name']}\u201d are "
+                   f"{100 * top['share_of_customers']:.0f}% of customers but bring {100 * top['share_of_revenue']:.0f}% "
+                   "of revenue: keep them close.")
+    # the biggest opportunity: the largest-revenue segment that is not already the best customers
+    others = cards.iloc[1:][~cards.iloc[1:]["name"].str.startswith(("Champions", "Loyal", "Wholesalers"))]
+    target = others.iloc[0] if len(others) else cards.iloc[min(1, len(cards) - 1)]
+    bullets.append(f"The biggest opportunity is \u201c{target['name']}\u201d ({target['customers']:,} customers, "
+                   f"{100 * target['share_of_revenue']:.0f}% of revenue): "
+                   f"{target['actions'][0][0].lower()}{target['actions'][0][1:]}")
+    if stability:
+        bullets.append(f"{stability['recommendation'].split(' Segments drift')[0]} "
+                       "In between, place new and existing customers in the current segments at every data update.")
+    else:
+        bullets.append("Rebuild the segments regularly and place new customers in them at every data update.")
+    return bullets
+
+
+def _img(uri: str, alt: str) -> str:
+    return f'<figure><img src="{uri}" alt="{html.escape(alt)}"><figcaption>{html.escape(alt)}</figcaption></figure>'
+
+
+def render_html(context: Mapping) -> str:
+    """The whole report. `context["images"]` maps names to data URIs."""
+    esc = html.escape
+    images = context["images"]
+    cards = context["cards"]
+    segment_rows = "".join(
+        f"<tr><td><b>{esc(c['name'])}</b></td><td>{c['customers']:,}</td><td>{100 * c['share_of_customers']:.0f}%</td>"
+        f"<td>{100 * c['share_of_revenue']:.0f}%</td></tr>" for _, c in cards.iterrows())
+    segment_cards = "".join(
+        f"<div class='card'><h3>{esc(c['name'])}</h3><p class='size'>{c['customers']:,} customers "
+        f"({100 * c['share_of_customers']:.0f}%) &middot; {100 * c['share_of_revenue']:.0f}% of revenue</p>"
+        f"<p>{esc(c['traits'])}</p><p><b>What to do</b></p><ul>"
+        + "".join(f"<li>{esc(a)}</li>" for a in c["actions"]) + "</ul></div>" for _, c in cards.iterrows())
+    stability = context.get("stability")
+    maintenance = ("<p>The segments were rebuilt at each month of 2011 and compared with the segments of "
+                   "31 December 2010.</p>"
+                   f"<p class='callout'>{esc(stability['recommendation'])}</p><p>{esc(stability['cost_tradeoff'])}</p>"
+                   + _img(images["stability_curve"], "How long the segments stay valid")
+                   if stability else "<p>The maintenance study has not been run for this segmentation.</p>")
+    glossary = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in GLOSSARY.items())
+    performance = "".join(_img(images[key], caption) for key, caption in context["eda_figures"])
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(context['title'])}</title>
+<style>
+ body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d2430; margin: 0;
+        line-height: 1.5; background: #f6f7f9; }}
+ main {{ max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; background: white; }}
+ h1 {{ font-size: 30px; margin-bottom: 4px; }} h2 {{ border-bottom: 3px solid #2f6690; padding-bottom: 4px;
+        margin-top: 44px; }}
+ .subtitle {{ color: #5b6573; margin-top: 0; }}
+ figure {{ margin: 18px 0; }} img {{ max-width: 100%; height: auto; display: block; margin: 0 auto; }}
+ figcaption {{ color: #5b6573; font-size: 14px; text-align: center; }}
+ .summary li {{ margin: 8px 0; font-size: 17px; }}
+ .callout {{ background: #eaf2f8; border-left: 5px solid #2f6690; padding: 10px 14px; font-size: 18px; }}
+ table {{ border-collapse: collapse; width: 100%; margin: 12px 0; }}
+ th, td {{ text-align: left; padding: 6px 10px; border-bottom: 1px solid #dde2e8; }}
+ .cards {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 16px; }}
+ .card {{ border: 1px solid #dde2e8; border-radius: 8px; padding: 4px 16px 8px; break-inside: avoid; }}
+ .card h3 {{ margin-bottom: 0; color: #2f6690; }} .size {{ color: #5b6573; margin-top: 2px; }}
+ dt {{ font-weight: bold; margin-top: 8px; }} dd {{ margin-left: 0; }}
+ @media print {{ body {{ background: white; }} main {{ max-width: none; padding: 0; }}
+   h2 {{ break-before: page; }} h2.first {{ break-before: auto; }} figure, .card, table {{ break-inside: avoid; }} }}
+</style></head>
+<body><main>
+<h1>{esc(context['title'])}</h1>
+<p class="subtitle">{esc(context['subtitle'])}</p>
+<h2 id="executive-summary" class="first">Executive summary</h2>
+<ul class="summary">{''.join(f'<li>{esc(b)}</li>' for b in context['summary'])}</ul>
+<h2 id="company-performance">Company performance</h2>
+{performance}
+<h2 id="customer-segments">Customer segments</h2>
+<p>Customers were grouped by how recently and how often they buy, how much they spend and how they order.
+Each segment has a name, its typical customer and what marketing can do.</p>
+<table><thead><tr><th>Segment</th><th>Customers</th><th>Share of customers</th><th>Share of revenue</th></tr></thead>
+<tbody>{segment_rows}</tbody></table>
+{_img(images['radar'], 'Segment profiles: further out means higher than most customers')}
+<div class="cards">{segment_cards}</div>
+<h2 id="map-of-customers">Map of customers</h2>
+<p>Each dot is a customer; customers close to each other buy in a similar way.</p>
+{_img(images['map'], 'Customers placed by buying behaviour, coloured by segment')}
+<h2 id="how-segments-differ">How segments differ</h2>
+{_img(images['snake'], 'Each segment compared with the average customer')}
+{_img(images['heatmap'], 'What stands out in each segment')}
+<h2 id="maintenance-plan">Maintenance plan</h2>
+{maintenance}
+<h2 id="method">Method</h2>
+<p>{esc(context['method'])}</p>
+<h2 id="glossary">Glossary</h2>
+<dl>{glossary}</dl>
+</main></body></html>
+"""
+
+
+def method_note(cfg: Mapping, train: Mapping, cleaning: Mapping | None) -> str:
+    features, model = cfg["features"], cfg["model"]
+    shape = (f"k = {model['n_clusters']}" if model.get("n_clusters") else
+             f"minimum cluster size {model.get('min_cluster_size')}")
+    cleaned = (f"{cleaning['lines_in']:,} invoice lines were cleaned to {cleaning['lines_out']:,} (duplicates, "
+               "postage and fees, zero prices and entry errors removed); " if cleaning else "")
+    return (f"Data: {cfg['data']['name']} transactions; {cleaned}only customers with a customer number are "
+            f"segmented ({int(train.get('customers', 0)):,} customers). Features ({features['name']}): "
+            f"{', '.join(features['columns'])}, {features.get('transform')} transform, {features.get('scaler')} "
+            f"scaling{', wholesalers removed' if features.get('drop_wholesalers') else ''}. Model: {model['name']} "
+            f"({shape}), seed {cfg['seed']}. Quality: silhouette {train.get('silhouette', float('nan')):.2f} "
+            f"(-1 to 1, higher is better separated), bootstrap agreement {train.get('bootstrap_ari_mean', float('nan')):.2f} "
+            f"over {int(train.get('bootstrap_resamples', 0))} resamples (1 = the same segments every time). "
+            "Segment names follow fixed rules on recency, frequency and spend relative to all customers. "
+            "Stability: the model fitted on data to 31/12/2010 is compared month by month with a model refitted on "
+            "later data. Everything is reproducible with `dvc repro` and tracked in MLflow.")
+
+
+def png(path: Path) -> str:
+    return data_uri(Path(path).read_bytes())
