@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: install repro test test-fast params profile grid ui
+.PHONY: install repro test test-fast params profile grid ui select serve
 
 install: $(VENV)/.installed
 
@@ -35,3 +35,10 @@ grid: install           ## the design card's 84-run sweep, tracked under one MLf
 ui: install             ## the MLflow UI on http://127.0.0.1:5000 (this machine only)
 	$(RUN) mlflow ui --backend-store-uri "sqlite:///$(CURDIR)/mlruns/mlflow.db" \
 	  --default-artifact-root "$(CURDIR)/mlruns/artifacts" --host 127.0.0.1 --port 5000
+
+select: install         ## register the latest sweep's champion (models:/customer-segmentation@champion)
+	$(RUN) python -m segmentation.select
+
+serve: install          ## serve the champion on http://127.0.0.1:5001/invocations (this machine only)
+	$(RUN) env MLFLOW_TRACKING_URI="sqlite:///$(CURDIR)/mlruns/mlflow.db" mlflow models serve \
+	  -m models:/customer-segmentation@champion --env-manager local -h 127.0.0.1 -p 5001

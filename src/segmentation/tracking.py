@@ -46,6 +46,7 @@ def setup(cfg: DictConfig) -> str:
     import mlflow
     from mlflow.exceptions import MlflowException
 
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # keep logs readable
     uri = tracking_uri(cfg)
     mlflow.set_tracking_uri(uri)
     client = mlflow.MlflowClient()
