@@ -76,7 +76,8 @@ def make_project(tmp_path: Path, data: dict | None = None, **overrides) -> Path:
     return project
 
 
-def run_module(module: str, project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SEGMENTATION_ROOT": str(project)}
+def run_module(module: str, project: Path, *args: str, timeout: int = 300,
+               env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SEGMENTATION_ROOT": str(project), **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", module, *args], cwd=project, env=env,
                           capture_output=True, text=True, timeout=timeout)

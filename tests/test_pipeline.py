@@ -18,18 +18,21 @@ pytestmark = pytest.mark.slow
 
 
 def sh(cwd: Path, *command: str) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(cwd / "src"), "DVC_NO_ANALYTICS": "1"}
-    env.pop("SEGMENTATION_ROOT", None)
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, cwd=cwd, env=project_env(cwd), capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout + result.stderr
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
+def project_env(cwd: Path) -> dict:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONPATH": str(cwd / "src"), "DVC_NO_ANALYTICS": "1"}
+    for name in ("SEGMENTATION_ROOT", "MLFLOW_TRACKING_URI"):
+        env.pop(name, None)
+    return env
+
+
+def copy_project(copy: Path, scale: float) -> Path:
     """The project's tracked files (and untracked, not ignored ones) in a fresh git repo."""
-    copy = tmp_path_factory.mktemp("repo")
     listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout.split()
     for name in listed:
@@ -38,12 +41,28 @@ def project(tmp_path_factory) -> Path:
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, copy / name)
     params = yaml.safe_load((copy / "params.yaml").read_text())
-    params["data"]["scale"] = 0.03
+    params["data"]["scale"] = scale
     (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     sh(copy, "git", "init", "-q")
     sh(copy, "git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
     sh(copy, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy")
     return copy
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("repo"), 0.03)
+
+
+def fingerprints(project: Path) -> dict[str, str]:
+    """md5 of every metrics file and every assignment table."""
+    import hashlib
+
+    files = [*project.glob("metrics/**/*.json"), project / "reports/train/train.json",
+             project / "reports/stability/stability.json", project / "reports/train/assignments.parquet",
+             project / "reports/assignments_latest.csv", project / "reports/stability/current_assignments.parquet",
+             project / "reports/segments.csv"]
+    return {str(f.relative_to(project)): hashlib.md5(f.read_bytes()).hexdigest() for f in files}
 
 
 def test_repro_builds_everything_then_reruns_nothing(project):
@@ -70,6 +89,27 @@ def test_repro_builds_everything_then_reruns_nothing(project):
     assert all(src.startswith("data:image/png") for src in re.findall(r'src="([^"]*)"', report))
     stability = json.loads((project / "reports" / "stability" / "stability.json").read_text())
     assert stability["refresh_interval_months"] >= 0 and stability["recommendation"]
+
+
+def test_two_forced_repros_give_identical_metrics_and_assignments(project):
+    before = fingerprints(project)
+    assert len(before) > 20
+    sh(project, "dvc", "repro", "--force")
+    assert fingerprints(project) == before
+
+
+def test_reports_and_artifacts_hold_no_transaction_lines(project):
+    import pandas as pd
+
+    invoices = pd.read_parquet(project / "build" / "raw.parquet", columns=["invoice"])["invoice"]
+    sample = invoices.drop_duplicates().sample(200, random_state=0)
+    texts = [p.read_text(errors="ignore") for p in [*project.glob("reports/**/*.csv"), *project.glob("reports/**/*.json"),
+                                                    project / "reports" / "report.html",
+                                                    *project.glob("mlruns/artifacts/**/*.csv"),
+                                                    *project.glob("mlruns/artifacts/**/*.yaml")]]
+    assert len(texts) > 10
+    leaked = [invoice for invoice in sample if any(f"{invoice}," in t or f'"{invoice}"' in t for t in texts)]
+    assert not leaked, leaked[:5]
 
 
 def test_exp_run_recomposes_params_from_conf(project):

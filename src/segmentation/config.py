@@ -32,7 +32,14 @@ def project_root() -> Path:
 def resolve(path: str | os.PathLike) -> Path:
     """Relative config paths live inside the project; absolute paths are taken as given."""
     candidate = Path(path).expanduser()
-    return candidate if candidate.is_absolute() else project_root() / candidate
+    if candidate.is_absolute():
+        return candidate
+    root = project_root()
+    resolved = (root / candidate).resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise UserError(f"the path '{path}' leads outside the project folder {root}. "
+                        "Fix: give an absolute path if you mean a file outside the project.")
+    return root / candidate
 
 
 def load_params(path: str | os.PathLike | None = None) -> DictConfig:

@@ -20,6 +20,18 @@ from omegaconf import DictConfig, OmegaConf
 from segmentation.config import project_root
 
 PARENT_FILE = "mlflow_parent_run_id"
+LOCK_RETRIES = 8
+
+
+def retry_locked(call, *args, retries: int = LOCK_RETRIES, pause: float = 0.25, **kwargs):
+    """Call an MLflow function, retrying while the sqlite store is locked by another job."""
+    for attempt in range(retries):
+        try:
+            return call(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - MLflow wraps sqlite errors in several types
+            if "database is locked" not in str(err) or attempt == retries - 1:
+                raise
+            time.sleep(pause * (2 ** attempt))
 ROLE_TAG = "segmentation.role"
 
 
@@ -117,8 +129,8 @@ def run(cfg: DictConfig, parent_run_id: str | None = None, tags: Mapping[str, st
     experiment_id = setup(cfg)
     tags = {ROLE_TAG: "job", **(tags or {})}
     name = run_name(cfg) if tags[ROLE_TAG] == "job" else f"{tags[ROLE_TAG]}-{run_name(cfg)}"
-    with mlflow.start_run(experiment_id=experiment_id, run_name=name, parent_run_id=parent_run_id,
-                          tags={"git_commit": git_commit(), **tags}) as active:
+    with retry_locked(mlflow.start_run, experiment_id=experiment_id, run_name=name, parent_run_id=parent_run_id,
+                      tags={"git_commit": git_commit(), **tags}) as active:
         try:
             yield active
         except BaseException as err:

@@ -26,7 +26,7 @@ from segmentation.evaluation import bootstrap_stability, cluster_profiles, quali
 from segmentation.features import ALL_FEATURES, select_features
 from segmentation.models import NOISE, ModelFailure, fit_labels, make_pipeline, refit_clone
 from segmentation.projection import cached_embedding, sample_rows
-from segmentation.tracking import file_md5, flat_params, parent_run_id_for, run
+from segmentation.tracking import file_md5, flat_params, parent_run_id_for, retry_locked, run
 
 
 def load_customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, Path | None]:
@@ -100,16 +100,16 @@ def train(cfg: DictConfig, parent_run_id: str | None = None, outputs: Path | Non
         assignments.to_csv(folder / "assignments.csv", index=False)
         profiles.to_csv(folder / "cluster_profiles.csv", index=False)
         (folder / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-        mlflow.log_params(flat_params(cfg))
-        mlflow.set_tags({"data_version": file_md5(table_path) if table_path else "computed-in-run",
+        retry_locked(mlflow.log_params, flat_params(cfg))
+        retry_locked(mlflow.set_tags, {"data_version": file_md5(table_path) if table_path else "computed-in-run",
                          "projection_cached": str(cached)})
-        mlflow.log_metrics({**{k: float(v) for k, v in metrics.items()},
+        retry_locked(mlflow.log_metrics, {**{k: float(v) for k, v in metrics.items()},
                             **{k: float(v) for k, v in selection.items() if isinstance(v, (int, float))}})
         source = table_path or cfg.features.get("precomputed") or cfg.paths.clean
         dataset = mlflow.data.from_pandas(X.reset_index(), source=str(source),
                                           name=f"{cfg.features.name}-{'nowholesalers' if features_cfg.get('drop_wholesalers') else 'all'}")
-        mlflow.log_input(dataset, context="training")
-        mlflow.log_artifacts(str(folder))
+        retry_locked(mlflow.log_input, dataset, context="training")
+        retry_locked(mlflow.log_artifacts, str(folder))
         if cfg.mlflow.get("log_model", True):
             from mlflow.models import infer_signature
 
@@ -126,7 +126,7 @@ def train(cfg: DictConfig, parent_run_id: str | None = None, outputs: Path | Non
             stability_io.log(result, folder / "stability")
             metrics.update({k: v for k, v in result["summary"].items() if isinstance(v, (int, float))})
             timings["stability_seconds"] = time.perf_counter() - started
-        mlflow.log_metrics(timings)
+        retry_locked(mlflow.log_metrics, timings)
         metrics.update(timings)
         if outputs is not None:
             points = pd.DataFrame({"customer_id": X.index[rows], "x": embedding[:, 0], "y": embedding[:, 1],
