@@ -2,9 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+SCALES ?= 1 10
+REPEATS ?= 3
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: install repro test test-fast params profile grid ui select serve
+.PHONY: install repro test test-fast params profile grid ui select serve bench
 
 install: $(VENV)/.installed
 
@@ -42,3 +44,6 @@ select: install         ## register the latest sweep's champion (models:/custome
 serve: install          ## serve the champion on http://127.0.0.1:5001/invocations (this machine only)
 	$(RUN) env MLFLOW_TRACKING_URI="sqlite:///$(CURDIR)/mlruns/mlflow.db" mlflow models serve \
 	  -m models:/customer-segmentation@champion --env-manager local -h 127.0.0.1 -p 5001
+
+bench: install          ## time every step at SCALES (default "1 10"), the grid sweep and the notebook way
+	$(RUN) python bench/run.py --scales $(SCALES) --repeats $(REPEATS)

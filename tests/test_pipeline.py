@@ -65,6 +65,14 @@ def fingerprints(project: Path) -> dict[str, str]:
     return {str(f.relative_to(project)): hashlib.md5(f.read_bytes()).hexdigest() for f in files}
 
 
+def test_the_committed_lock_matches_the_code(project):
+    """A stale dvc.lock (code changed, pipeline not rerun) would rerun stages on every clone."""
+    status = json.loads(sh(project, "dvc", "status", "--json").strip().splitlines()[-1] or "{}")
+    stale = {stage: change for stage, changes in status.items() for change in changes
+             if isinstance(change, dict) and any(path.startswith("src/") for path in change.get("changed deps", {}))}
+    assert not stale, stale
+
+
 def test_repro_builds_everything_then_reruns_nothing(project):
     first = sh(project, "dvc", "repro")
     assert "Running stage 'clean'" in first

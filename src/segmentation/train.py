@@ -24,6 +24,7 @@ from segmentation.config import project_root, resolve
 from segmentation.errors import EXIT_USER_ERROR, UserError
 from segmentation.evaluation import bootstrap_stability, cluster_profiles, quality
 from segmentation.features import ALL_FEATURES, select_features
+from segmentation.io import atomic_path
 from segmentation.models import NOISE, ModelFailure, fit_labels, make_pipeline, refit_clone
 from segmentation.projection import cached_embedding, sample_rows
 from segmentation.tracking import file_md5, flat_params, parent_run_id_for, retry_locked, run
@@ -131,7 +132,9 @@ def train(cfg: DictConfig, parent_run_id: str | None = None, outputs: Path | Non
         if outputs is not None:
             points = pd.DataFrame({"customer_id": X.index[rows], "x": embedding[:, 0], "y": embedding[:, 1],
                                    "cluster": labels[rows]})
-            _write_outputs(outputs, metrics, selection, assignments, points, folder, active.info.run_id)
+            _write_outputs(outputs, metrics, selection, assignments, points, folder)
+            with atomic_path(resolve(cfg.paths.train_run)) as tmp:  # the report is logged into this run
+                tmp.write_text(active.info.run_id)
         print(f"train: {active.info.run_name}: silhouette {metrics.get('silhouette', float('nan')):.3f}, "
               f"bootstrap ARI {metrics['bootstrap_ari_mean']:.3f}, {metrics['n_clusters']} clusters "
               f"(fit {timings['fit_seconds']:.1f}s, metrics {timings['metrics_seconds']:.1f}s, "
@@ -148,13 +151,11 @@ def model_requirements() -> list[str]:
 
 
 def _write_outputs(outputs: Path, metrics: dict, selection: dict, assignments: pd.DataFrame, points: pd.DataFrame,
-                   folder: Path, run_id: str) -> None:
-    from segmentation.io import atomic_path, write_json
+                   folder: Path) -> None:
+    from segmentation.io import write_json
 
     with atomic_path(outputs / "map.parquet") as tmp:
         points.to_parquet(tmp, index=False)
-    with atomic_path(outputs / "run_id.txt") as tmp:  # the report is logged into this run
-        tmp.write_text(run_id)
 
     # timings stay in MLflow: a metrics file must be identical when the inputs are
     write_json(outputs / "train.json", {**{k: round(float(v), 6) for k, v in metrics.items()

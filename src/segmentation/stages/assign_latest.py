@@ -25,7 +25,7 @@ def default_model(cfg: DictConfig):
     from segmentation.serving import SegmentModel
     from segmentation.tracking import setup
 
-    run_file, names_file = resolve(cfg.paths.train) / "run_id.txt", resolve(cfg.paths.segment_names)
+    run_file, names_file = resolve(cfg.paths.train_run), resolve(cfg.paths.segment_names)
     if not run_file.is_file() or not names_file.is_file():
         raise UserError("no champion and no trained default model. Fix: run `dvc repro train report` first.")
     setup(cfg)

@@ -102,7 +102,7 @@ def _log_to_run(cfg: DictConfig, files: list[Path]) -> None:
 
     from segmentation.tracking import setup
 
-    run_file = resolve(cfg.paths.train) / "run_id.txt"
+    run_file = resolve(cfg.paths.train_run)
     if not run_file.is_file():
         return
     setup(cfg)
