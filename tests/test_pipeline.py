@@ -61,7 +61,7 @@ def fingerprints(project: Path) -> dict[str, str]:
     files = [*project.glob("metrics/**/*.json"), project / "reports/train/train.json",
              project / "reports/stability/stability.json", project / "reports/train/assignments.parquet",
              project / "reports/assignments_latest.csv", project / "reports/stability/current_assignments.parquet",
-             project / "reports/segments.csv"]
+             project / "reports/segments.csv", project / "reports/report.html", project / "reports/slides.pptx"]
     return {str(f.relative_to(project)): hashlib.md5(f.read_bytes()).hexdigest() for f in files}
 
 

@@ -139,6 +139,8 @@ def test_slide_deck_has_one_idea_per_slide(tmp_path):
                "stability": {"recommendation": "Refresh every 3 months.", "cost_tradeoff": "About 4 a year."},
                "eda_figures": [("a", "Sales per month")], "method": "Method note."}
     count = build_deck(context, pngs, tmp_path / "deck.pptx")
+    build_deck(context, pngs, tmp_path / "again.pptx")
+    assert (tmp_path / "deck.pptx").read_bytes() == (tmp_path / "again.pptx").read_bytes()  # same content, same file
     titles = [s.shapes[0].text_frame.text for s in Presentation(str(tmp_path / "deck.pptx")).slides]
     assert count == len(titles) == 12
     assert titles[:3] == ["Customer segmentation", "Executive summary", "Sales per month"]

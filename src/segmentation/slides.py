@@ -79,5 +79,27 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
     from segmentation.io import atomic_path
 
     with atomic_path(target) as tmp:
-        deck.save(str(tmp))
+        tmp.write_bytes(_deterministic(deck))
     return len(deck.slides)
+
+
+def _deterministic(deck) -> bytes:
+    """The deck's bytes with fixed dates (document properties and zip entries), so the same
+    content gives the same file and DVC does not see a change."""
+    import datetime
+    import zipfile
+
+    fixed = datetime.datetime(2000, 1, 1)
+    props = deck.core_properties
+    props.created = props.modified = props.last_printed = fixed
+    props.revision = 1
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as rewritten:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            rewritten.writestr(info, source.read(item.filename))
+    return out.getvalue()
