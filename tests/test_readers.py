@@ -171,3 +171,25 @@ def test_xlsx_with_a_repeated_header_or_mismatched_sheets(tmp_path):
     path = write_xlsx(tmp_path / "mixed.xlsx", {"Year 2009-2010": sheets["Year 2009-2010"], "Year 2010-2011": renamed})
     with pytest.raises(UserError, match="unlike sheet 'Year 2009-2010'"):
         read(path, sheets=UCI_SHEETS)
+
+
+def test_xlsx_sheets_read_in_parallel_match_pandas_read_excel(tmp_path):
+    """The threaded calamine reader gives what pd.read_excel gives: blanks and NA strings missing, types kept."""
+    from segmentation.data.readers import read_table
+
+    sheets = uci_sheets()
+    second = sheets["Year 2010-2011"].astype({"Description": object})
+    second.loc[0, "Description"] = "NULL"
+    second.loc[1, "Description"] = ""
+    path = write_xlsx(tmp_path / "na.xlsx", {"Year 2009-2010": sheets["Year 2009-2010"], "Year 2010-2011": second})
+    ours = read_table(path, "xlsx", UCI_SHEETS)
+    expected = pd.concat(pd.read_excel(path, sheet_name=UCI_SHEETS, engine="calamine").values(), ignore_index=True)
+    pd.testing.assert_frame_equal(normalise(ours, UCI_MAPPING), normalise(expected, UCI_MAPPING))
+    assert ours["Description"].isna().tolist()[4:6] == [True, True]
+    assert len(ours) == 7 and ours["InvoiceDate"].dtype.kind == "M"
+
+
+def test_an_empty_sheet_is_refused_by_name(tmp_path):
+    path = write_xlsx(tmp_path / "empty.xlsx", {"Year 2009-2010": pd.DataFrame()})
+    with pytest.raises(UserError, match=r"Columns found: \[\]"):
+        read(path, sheets=["Year 2009-2010"])

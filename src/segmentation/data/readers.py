@@ -7,7 +7,10 @@ This is the I/O edge: it opens files and turns their failures into plain message
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -148,9 +151,10 @@ def _read_xlsx(path: Path, sheets) -> pd.DataFrame:
             f"{path.name}: sheet(s) {unknown} not found. Sheets in the file: {available}. "
             f"Fix: set data.sheets, e.g. `dvc exp run -S 'data.sheets=[{', '.join(available)}]'`."
         )
-    # pandas renames repeated headers ("Price.1"), so read each header row as written
-    headers = [[str(cell) for cell in (workbook.get_sheet_by_name(name).to_python(nrows=1) or [[]])[0]]
-               for name in wanted]
+    # calamine parses a sheet without holding the GIL: one thread per sheet uses both cores
+    with ThreadPoolExecutor(max_workers=min(len(wanted), os.cpu_count() or 1)) as pool:
+        sheets = list(pool.map(partial(_read_sheet, str(path)), wanted))
+    headers = [header for header, _ in sheets]
     for name, header in zip(wanted, headers):
         check_duplicate_header(header, f"{path.name} sheet '{name}'")
         if header != headers[0]:
@@ -158,5 +162,25 @@ def _read_xlsx(path: Path, sheets) -> pd.DataFrame:
                 f"{path.name}: sheet '{name}' has columns {header}, unlike sheet '{wanted[0]}' {headers[0]}. "
                 "Fix: give all sheets the same header or list only matching sheets in data.sheets."
             )
-    frames = pd.read_excel(path, sheet_name=wanted, engine="calamine")
-    return pd.concat(list(frames.values()), ignore_index=True)
+    return pd.concat([frame for _, frame in sheets], ignore_index=True)
+
+
+# the strings pandas' readers (read_excel, read_csv) take as missing
+NA_STRINGS = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+              "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+
+
+def _read_sheet(path: str, name: str) -> tuple[list[str], pd.DataFrame]:
+    """One sheet as (header as written, frame); empty cells and NA strings become missing, as in read_excel."""
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(path).get_sheet_by_name(name).to_python()
+    if not rows:
+        return [], pd.DataFrame()
+    header = [str(cell) for cell in rows[0]]
+    frame = pd.DataFrame(rows[1:], columns=range(len(header)))
+    for column in frame.columns[[dtype.kind not in "fiumMb" for dtype in frame.dtypes]]:
+        values = frame[column].astype(object)
+        frame[column] = values.mask(values.isin(NA_STRINGS)).infer_objects()
+    frame.columns = header
+    return header, frame
