@@ -43,7 +43,7 @@ def test_each_rule_counts_lines_and_revenue_against_the_first_rule_that_removes_
     assert report["revenue_in"] == pytest.approx(report["revenue_out"] + sum(r["revenue"] for r in removed.values()))
 
 
-def test_kept_lines_carry_flags_and_revenue_in_date_order():
+def test_kept_lines_carry_flags_and_revenue_in_input_order():
     kept, _ = clean_frame(LINES, RULES)
     assert kept["invoice"].tolist() == ["1001", "C1008", "1009", "1010"]
     assert kept["is_cancellation"].tolist() == [False, True, False, False]
@@ -66,3 +66,17 @@ def test_every_rule_can_be_switched_off(switch, rule, lines_out):
 def test_quantity_threshold_is_configurable():
     _, report = clean_frame(LINES, {**RULES, "max_abs_quantity": 20})
     assert report["removed"]["quantity_outliers"]["lines"] == 3  # 80995, -80995 and 24
+
+
+def test_input_order_is_kept_and_a_duplicate_keeps_its_first_place_in_memory_and_on_disk(tmp_path):
+    from segmentation.cleaning import clean_file
+
+    shuffled = LINES.iloc[[11, 9, 1, 10, 0]].reset_index(drop=True)  # 1010, C1008, dup of 1001, 1009, 1001
+    kept, report = clean_frame(shuffled, RULES)
+    assert kept["invoice"].tolist() == ["1010", "C1008", "1001", "1009"]
+    assert report["removed"]["duplicates"]["lines"] == 1
+    shuffled.to_parquet(tmp_path / "raw.parquet")
+    on_disk = clean_file(tmp_path / "raw.parquet", tmp_path / "clean.parquet", RULES)
+    assert on_disk == report
+    import pandas as pd
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "clean.parquet"), kept)

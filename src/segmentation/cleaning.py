@@ -9,7 +9,9 @@ and counted, never used to remove lines:
 Revenue of a line is quantity x price (negative on cancellations).
 
 The same SQL runs on an in-memory frame (`clean_frame`, used by tests) and on parquet
-files of any size (`clean_file`, streamed and spilled by DuckDB).
+files of any size (`clean_file`, streamed and spilled by DuckDB). Kept lines stay in input
+order (a duplicate keeps its first occurrence), so the output is deterministic and the
+only sort is on one integer (sorting 100M lines on all eight columns cost minutes).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 REMOVAL_RULES = ("duplicates", "non_product", "non_positive_price", "quantity_outliers")
-CLEAN_ORDER = "invoice_date, invoice, stock_code, quantity, price, description, customer_id, country"
+ROW = "_row"  # input line number, carried through to keep the input order
 
 
 def _quote(text: str) -> str:
@@ -51,7 +54,8 @@ def _run(con: duckdb.DuckDBPyConnection, source_sql: str, rules: Mapping) -> dic
     """Label every line with the rule that removes it (or NULL); return the report."""
     lines_in, revenue_in = con.execute(f"SELECT count(*), coalesce(sum(quantity * price), 0) FROM ({source_sql})").fetchone()
     deduplicate = rules.get("drop_duplicates", True)
-    deduped = f"SELECT DISTINCT * FROM ({source_sql})" if deduplicate else source_sql
+    # GROUP BY ALL = DISTINCT on every column but the line number (NULLs compare equal, as in DISTINCT)
+    deduped = f"SELECT * EXCLUDE ({ROW}), min({ROW}) AS {ROW} FROM ({source_sql}) GROUP BY ALL" if deduplicate else source_sql
     conditions = removal_conditions(rules)
     case = " ".join(f"WHEN {sql} THEN '{name}'" for name, sql in conditions.items())
     removed_by = f"CASE {case} END" if case else "NULL::VARCHAR"
@@ -85,15 +89,15 @@ def _run(con: duckdb.DuckDBPyConnection, source_sql: str, rules: Mapping) -> dic
 
 
 _OUTPUT = f"""
-    SELECT * EXCLUDE (removed_by), quantity * price AS revenue, customer_id IS NOT NULL AS is_identified,
+    SELECT * EXCLUDE (removed_by, {ROW}), quantity * price AS revenue, customer_id IS NOT NULL AS is_identified,
            (starts_with(upper(invoice), 'C') OR quantity < 0) AS is_cancellation
-    FROM labelled WHERE removed_by IS NULL ORDER BY {CLEAN_ORDER}"""
+    FROM labelled WHERE removed_by IS NULL ORDER BY {ROW}"""
 
 
 def clean_frame(frame: pd.DataFrame, rules: Mapping) -> tuple[pd.DataFrame, dict]:
     """Clean canonical transactions held in memory; return the kept lines and the report."""
     con = duckdb.connect()
-    con.register("source_frame", frame)
+    con.register("source_frame", frame.assign(**{ROW: np.arange(len(frame), dtype=np.int64)}))
     report = _run(con, "SELECT * FROM source_frame", rules)
     return con.execute(_OUTPUT).df(), report
 
@@ -103,6 +107,7 @@ def clean_file(source: Path, target: Path, rules: Mapping, memory_limit: str = "
     con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True})
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SET temp_directory = {_quote(str(target.parent / '.duckdb_tmp'))}")
-    report = _run(con, f"SELECT * FROM read_parquet({_quote(source.as_posix())})", rules)
+    source_sql = f"SELECT * RENAME (file_row_number AS {ROW}) FROM read_parquet({_quote(source.as_posix())}, file_row_number = true)"
+    report = _run(con, source_sql, rules)
     con.execute(f"COPY ({_OUTPUT}) TO {_quote(target.as_posix())} (FORMAT parquet, COMPRESSION zstd)")
     return report
