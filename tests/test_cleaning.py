@@ -78,5 +78,28 @@ def test_input_order_is_kept_and_a_duplicate_keeps_its_first_place_in_memory_and
     shuffled.to_parquet(tmp_path / "raw.parquet")
     on_disk = clean_file(tmp_path / "raw.parquet", tmp_path / "clean.parquet", RULES)
     assert on_disk == report
+    assert report["flagged"]["cancellations"]["lines"] == kept["is_cancellation"].sum() == 1
+    assert report["flagged"]["unidentified"]["lines"] == (~kept["is_identified"]).sum() == 1
     import pandas as pd
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "clean.parquet"), kept)
+
+
+def test_when_every_line_is_removed_the_output_is_empty_with_the_full_schema(tmp_path):
+    from segmentation.cleaning import clean_file
+
+    postage = LINES.iloc[[2, 3]].reset_index(drop=True)
+    kept, report = clean_frame(postage, RULES)
+    assert kept.empty and report["lines_out"] == 0
+    assert {"revenue", "is_identified", "is_cancellation"} <= set(kept.columns)
+    postage.to_parquet(tmp_path / "raw.parquet")
+    clean_file(tmp_path / "raw.parquet", tmp_path / "clean.parquet", RULES)
+    import pandas as pd
+    assert list(pd.read_parquet(tmp_path / "clean.parquet").columns) == list(kept.columns)
+
+
+def test_duplicates_are_found_exactly_including_missing_values():
+    lines = LINES.iloc[[10, 10, 10, 9, 10]].reset_index(drop=True)  # unidentified line x4, customer id NULL
+    lines.loc[4, "description"] = None  # differs from the others only by a missing description
+    kept, report = clean_frame(lines, RULES)
+    assert report["removed"]["duplicates"]["lines"] == 2
+    assert kept["description"].isna().tolist() == [False, False, True]
