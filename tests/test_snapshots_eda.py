@@ -35,6 +35,20 @@ def test_snapshots_mark_customers_new_after_the_baseline(project):
                       "existing_customers": 3, "new_customers": 1}
 
 
+def test_the_stage_builds_every_configured_snapshot_in_one_process_and_drops_stale_ones(project):
+    for folder, suffix in (("build/snapshots", ".parquet"), ("metrics/snapshots", ".json")):
+        (project / folder).mkdir(parents=True, exist_ok=True)
+        (project / folder / f"M+7{suffix}").write_text("from an earlier offsets list")
+    result = run_module("segmentation.stages.snapshots", project)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (project / "build" / "snapshots").iterdir()) == ["J+1.parquet", "M+1.parquet",
+                                                                                   "baseline.parquet"]
+    assert sorted(p.name for p in (project / "metrics" / "snapshots").iterdir()) == ["J+1.json", "M+1.json",
+                                                                                     "baseline.json"]
+    month = pd.read_parquet(project / "build" / "snapshots" / "M+1.parquet").set_index("customer_id")
+    assert month["is_new"].to_dict() == {"A": False, "B": True, "C": False, "D": False}
+
+
 def test_unknown_snapshot_and_early_cutoff_fail_cleanly(project):
     result = run_module("segmentation.stages.snapshots", project, "M+7")
     assert result.returncode == 2 and "snapshot 'M+7' is not configured" in result.stderr

@@ -40,8 +40,8 @@ def load_snapshots(cfg: DictConfig) -> tuple[dict, dict, dict]:
     for name in names:
         path, report = folder / f"{name}.parquet", reports / f"{name}.json"
         if not path.is_file() or not report.is_file():
-            raise UserError(f"snapshot '{name}' has not been built ({path}). Fix: run `dvc repro snapshot_baseline "
-                            "snapshot` (or set stability.precomputed).")
+            raise UserError(f"snapshot '{name}' has not been built ({path}). Fix: run `dvc repro snapshots` "
+                            "(or set stability.precomputed).")
         tables[name] = pd.read_parquet(path)
         meta = json.loads(report.read_text())
         days[name], cutoffs[name] = int(meta["days_after_baseline"]), meta["cutoff"]

@@ -1,8 +1,9 @@
-"""Stage `snapshot_baseline` / `snapshot@<offset>`: features at the baseline and after it.
+"""Stage `snapshots`: features at the baseline and at every configured offset after it.
 
-`python -m segmentation.stages.snapshots baseline|J+1|M+3...` writes
-`<paths.snapshots>/<name>.parquet` (every feature, plus `is_new`: the customer had no purchase
-before the baseline cutoff) and `<paths.snapshots_report>/<name>.json`.
+`python -m segmentation.stages.snapshots [baseline|J+1|M+3...]` writes, for every snapshot
+(or the one named), `<paths.snapshots>/<name>.parquet` (every feature, plus `is_new`: the
+customer had no purchase before the baseline cutoff) and `<paths.snapshots_report>/<name>.json`.
+Snapshots no longer configured are removed, so the folder matches `snapshots.offsets`.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def run(cfg: DictConfig, name: str) -> dict:
     else:
         baseline_path = folder / f"{BASELINE}.parquet"
         if not baseline_path.is_file():
-            raise UserError(f"{baseline_path} not found. Fix: run `dvc repro snapshot_baseline` first.")
+            raise UserError(f"{baseline_path} not found. Fix: build the baseline first "
+                            "(`python -m segmentation.stages.snapshots baseline`).")
         table = with_membership(table, pd.read_parquet(baseline_path, columns=["customer_id"])["customer_id"])
     with atomic_path(folder / f"{name}.parquet") as tmp:
         table.to_parquet(tmp, index=False)
@@ -62,7 +64,17 @@ def run(cfg: DictConfig, name: str) -> dict:
     return report
 
 
+def run_all(cfg: DictConfig) -> dict:
+    names = [BASELINE, *map(str, cfg.snapshots.offsets)]
+    reports = {name: run(cfg, name) for name in names}
+    for folder, suffix in ((resolve(cfg.paths.snapshots), ".parquet"), (resolve(cfg.paths.snapshots_report), ".json")):
+        for stale in folder.glob(f"*{suffix}"):
+            if stale.name[: -len(suffix)] not in names:
+                stale.unlink()
+    return reports
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: python -m segmentation.stages.snapshots baseline|<offset>")
-    run_stage(lambda cfg: run(cfg, sys.argv[1]))
+    if len(sys.argv) > 2:
+        raise SystemExit("usage: python -m segmentation.stages.snapshots [baseline|<offset>]")
+    run_stage(lambda cfg: run(cfg, sys.argv[1]) if len(sys.argv) == 2 else run_all(cfg))
