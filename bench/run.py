@@ -14,7 +14,7 @@ import argparse
 import json
 import os
 import platform
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -73,10 +73,10 @@ def measure(command: list[str], env: dict, cwd: Path | None = None) -> dict:
 
 
 def pipeline(scale: float, repeats: int, env: dict) -> dict:
-    results = {step: [] for step in STEPS}
+    results: dict[str, list[dict]] = {}
     for repeat in range(repeats):
         work = ROOT / "bench" / "work" / f"scale-{scale:g}-{repeat}"
-        subprocess.run(["rm", "-rf", str(work)], check=True)
+        shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         steps = STEPS + MAPS if scale == 1 else SCALE_100_TARGET if scale > 10 else STEPS
         for step in steps:
@@ -84,7 +84,7 @@ def pipeline(scale: float, repeats: int, env: dict) -> dict:
             results[step].append(measure([sys.executable, __file__, "--step", step, "--scale", str(scale),
                                           "--work", str(work)], env))
             print(f"scale {scale:g} run {repeat + 1}: {step} {results[step][-1]}", flush=True)
-    return {step: median(values) for step, values in results.items() if values}
+    return {step: median(values) for step, values in results.items()}
 
 
 def median(values: list[dict]) -> dict:

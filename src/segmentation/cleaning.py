@@ -78,7 +78,7 @@ def duplicate_rows(con: duckdb.DuckDBPyConnection, columns: list[str]) -> np.nda
     """).fetchnumpy()[ROW].astype(np.int64)
 
 
-def _report(con: duckdb.DuckDBPyConnection, rules: Mapping, dropped: np.ndarray) -> dict:
+def _report(con: duckdb.DuckDBPyConnection, rules: Mapping) -> dict:
     """Lines and revenue per rule and flag; view `source`, drop list registered as `dropped`."""
     lines_in, revenue_in = con.execute("SELECT count(*), coalesce(sum(quantity * price), 0) FROM source").fetchone()
     cancelled = "(starts_with(upper(invoice), 'C') OR quantity < 0)"
@@ -141,7 +141,7 @@ def _clean(con: duckdb.DuckDBPyConnection, columns: list[str], batches, rules: M
     deduplicate = rules.get("drop_duplicates", True)
     dropped = duplicate_rows(con, columns) if deduplicate else np.empty(0, dtype=np.int64)
     con.register("dropped", pa.table({ROW: dropped}))
-    report = _report(con, rules, dropped)
+    report = _report(con, rules)
     drop = np.union1d(dropped, removed_rows(con, rules))
     return report, _kept_batches(batches, drop)
 
