@@ -43,17 +43,16 @@ def overrides(work: Path, scale: float) -> list[str]:
 
 def run_step(step: str, work: Path, scale: float) -> None:
     """Run one step in this process (called in a child process by `measure`)."""
+    import importlib
+
     from segmentation.config import compose
-    from segmentation.stages import clean, eda, features, generate, ingest, report, snapshots, stability, train
 
     maps = {"train_umap": ["projection=umap"], "train_tsne": ["projection=tsne"]}
     cfg = compose(overrides(work, scale) + maps.get(step, []))
     step = "train" if step in maps else step
-    if step == "snapshots":
-        snapshots.run_all(cfg)
-        return
-    {"generate": generate, "ingest": ingest, "clean": clean, "features": features, "eda": eda, "train": train,
-     "stability": stability, "report": report}[step].run(cfg)
+    module = importlib.import_module(f"segmentation.stages.{step}")  # the stage's own code, as `dvc repro` runs it
+    run = {"generate": "generate_step", "ingest": "ingest_step", "clean": "clean_step"}.get(step, "run")
+    getattr(module, run)(cfg)
 
 
 # runs a command and prints its peak RSS (KB on Linux) last on stderr: exact per child, no GNU time needed
@@ -170,16 +169,19 @@ OURS = r'''
 import sys, time
 started = time.perf_counter()
 from segmentation.config import compose
-from segmentation.stages import ingest, clean, features
-from segmentation.features import select_features
+from segmentation.catalog import Catalog
+from segmentation.stages import features
+from segmentation.steps.clean import clean_step
+from segmentation.steps.ingest import ingest_step
+from segmentation.preprocess import select_features
 from segmentation.models import make_pipeline, fit_labels
 from segmentation.evaluation import quality
-cfg = compose(sys.argv[2:])
-ingest.run(cfg); clean.run(cfg); features.run(cfg)
+cfg = compose([*sys.argv[2:], "features=rfm"])
+ingest_step(cfg); clean_step(cfg); features.run(cfg)
 import pandas as pd
-X, _ = select_features(pd.read_parquet(cfg.paths.features), {"columns": ["recency", "frequency", "monetary"]})
+X, _ = select_features(pd.read_parquet(Catalog(cfg).features), cfg.features)
 for k in range(2, 11):
-    pipe = make_pipeline({"transform": "log1p", "scaler": "standard"}, {"name": "kmeans", "n_clusters": k}, 0)
+    pipe = make_pipeline(cfg.features, {**cfg.model, "n_clusters": k}, 0)
     labels = fit_labels(pipe, X)
     quality(pipe[:-1].transform(X), labels, 10000, 0)
 print(time.perf_counter() - started)

@@ -19,6 +19,12 @@ UCI_MAPPING = {"invoice": "Invoice", "stock_code": "StockCode", "description": "
                "customer_id": "Customer ID", "country": "Country"}
 
 
+def conf_group(group: str, option: str, **overrides) -> dict:
+    """One option of a config group as `conf/` defines it (the one truth), with overrides:
+    tests build model, feature and stability settings from it, never from literals."""
+    return {**yaml.safe_load((ROOT / "conf" / group / f"{option}.yaml").read_text()), **overrides}
+
+
 def uci_sheets() -> dict[str, pd.DataFrame]:
     """Two sheets with the real file's quirks: Invoice and StockCode mixing integers and
     strings, Customer ID as float with blanks, a cancellation, postage, accents."""

@@ -156,8 +156,8 @@ def training_project(tmp_path, customers: int, **model):
     (1, {}, "larger than the number of customers (1)"),
     (30, {"n_clusters": 50}, "k=50 is larger than the number of customers (30)"),
     (30, {"n_clusters": -3}, "model.n_clusters=-3 must be a whole number"),
-    (30, {"name": "dbscan"}, "model 'dbscan' is unknown"),
-], ids=["one customer only", "k above the customers", "negative k", "unknown model name"])
+    (30, {"_target_": "sklearn.cluster.DBSCANN"}, "model._target_='sklearn.cluster.DBSCANN' cannot be imported"),
+], ids=["one customer only", "k above the customers", "negative k", "unknown estimator"])
 def test_training_refuses_impossible_configurations(tmp_path, customers, model, fragment):
     project = training_project(tmp_path, customers, **model)
     result = run_module("segmentation.stages.train", project,
@@ -175,3 +175,17 @@ def test_a_config_typo_on_the_command_line_is_named(tmp_path):
                             env={**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'm.db'}"})
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "model/dbscan" in result.stderr and "Available options" in result.stderr
+
+
+@pytest.mark.parametrize("section, key", [("features", "scaler"), ("model", "short_names"),
+                                          ("evaluation", "silhouette_max_customers")])
+def test_a_setting_missing_from_the_config_is_named_not_defaulted(tmp_path, section, key):
+    """Defaults live in conf/ only: code never falls back to a literal of its own."""
+    project = training_project(tmp_path, 30)
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    del params[section][key]
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    result = run_module("segmentation.stages.train", project,
+                        env_extra={"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'm.db'}"})
+    assert_one_clear_line(result, f"config key {section}.{key} is missing")
+    assert_no_outputs(project / "reports")

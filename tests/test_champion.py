@@ -70,9 +70,11 @@ def test_lower_is_better_and_no_eligible_run():
 def shop(tmp_path_factory):
     """A small synthetic shop: transactions file, features, a 3-run sweep and its store."""
     from segmentation.data.synthetic import generate
-    from segmentation.stages import clean, features, ingest
-    from segmentation.tracking import ROLE_TAG, setup
-    from segmentation.train import train
+    from segmentation.stages import features
+    from segmentation.steps.clean import clean_step
+    from segmentation.steps.ingest import ingest_step
+    from segmentation.tracking.runs import ROLE_TAG, setup
+    from segmentation.tracking.training_run import tracked_training
 
     folder = tmp_path_factory.mktemp("shop")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
@@ -85,11 +87,11 @@ def shop(tmp_path_factory):
                  "evaluation.bootstrap_resamples=3", "mlflow.experiment=shop", "features=rfm",
                  "+select.constraints.n_clusters='<= 3'", "select.constraints.bootstrap_ari_mean='>= 0.5'"]
     cfg = compose(overrides)
-    for stage in (ingest, clean, features):
-        stage.run(cfg)
+    for step in (ingest_step, clean_step, features.run):
+        step(cfg)
     client = mlflow.MlflowClient(uri)
     parent = client.create_run(setup(cfg), run_name="sweep-test", tags={ROLE_TAG: "sweep"}).info.run_id
-    runs = {k: train(compose([*overrides, f"model.n_clusters={k}"]), parent_run_id=parent) for k in (2, 3, 4)}
+    runs = {k: tracked_training(compose([*overrides, f"model.n_clusters={k}"]), parent_run_id=parent) for k in (2, 3, 4)}
     yield {"folder": folder, "uri": uri, "overrides": overrides, "runs": runs, "client": client}
     os.environ.pop("MLFLOW_TRACKING_URI", None)
 

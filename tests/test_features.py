@@ -9,8 +9,9 @@ from conftest import canonical
 
 from segmentation.cleaning import clean_frame
 from segmentation.errors import UserError
-from segmentation.features import (default_cutoff, features_from_file, features_from_frame, make_preprocessor,
-                                   offset_cutoff, read_precomputed, select_features)
+from segmentation.cutoffs import default_cutoff, offset_cutoff
+from segmentation.features import features_from_file, features_from_frame, read_precomputed
+from segmentation.preprocess import make_preprocessor, select_features
 
 RULES = {"drop_duplicates": True, "drop_non_product": True, "non_product_codes": ["B", "POST"],
          "non_product_prefixes": [], "drop_non_positive_price": True, "drop_quantity_outliers": True,

@@ -9,12 +9,14 @@ import pytest
 from segmentation.errors import UserError
 from segmentation.evaluation import bootstrap_stability, cluster_profiles, quality
 from segmentation.models import ModelFailure, fit_labels, make_pipeline, refit_clone
+from conftest import conf_group
 from sklearn.metrics import adjusted_rand_score
 
-FEATURES = {"transform": "none", "scaler": "standard"}
-MODELS = {"kmeans": {"name": "kmeans", "n_clusters": 3},
-          "gmm": {"name": "gmm", "n_clusters": 3},
-          "hdbscan": {"name": "hdbscan", "min_cluster_size": 20, "noise": "keep"}}
+FEATURES = conf_group("features", "rfm", transform="none", scaler="standard")
+MODELS = {"kmeans": conf_group("model", "kmeans", n_clusters=3),
+          "gmm": conf_group("model", "gmm", n_clusters=3),
+          "minibatch_kmeans": conf_group("model", "minibatch_kmeans", n_clusters=3),
+          "hdbscan": conf_group("model", "hdbscan", min_cluster_size=20, noise="keep")}
 
 
 def planted(n_per: int = 150, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -59,18 +61,20 @@ def test_hdbscan_noise_is_kept_or_given_the_nearest_segment():
 def test_failures_are_plain_messages():
     X, _ = planted(n_per=5)
     with pytest.raises(ModelFailure, match="k=50 is larger than the number of customers"):
-        fit_labels(make_pipeline(FEATURES, {"name": "kmeans", "n_clusters": 50}, 0), X)
+        fit_labels(make_pipeline(FEATURES, conf_group("model", "kmeans", n_clusters=50), 0), X)
     with pytest.raises(ModelFailure, match="GMM did not converge"):
-        fit_labels(make_pipeline(FEATURES, {"name": "gmm", "n_clusters": 3, "max_iter": 1, "covariance_type": "full"}, 0),
+        fit_labels(make_pipeline(FEATURES, conf_group("model", "gmm", n_clusters=3, max_iter=1), 0),
                    planted()[0])
     with pytest.raises(ModelFailure, match="HDBSCAN found"):
-        fit_labels(make_pipeline(FEATURES, {"name": "hdbscan", "min_cluster_size": 100}, 0), planted(n_per=60)[0])
+        fit_labels(make_pipeline(FEATURES, conf_group("model", "hdbscan", min_cluster_size=100), 0), planted(n_per=60)[0])
     with pytest.raises(ModelFailure, match="HDBSCAN needs more customers"):
-        fit_labels(make_pipeline(FEATURES, {"name": "hdbscan", "min_cluster_size": 200}, 0), planted(n_per=60)[0])
-    with pytest.raises(UserError, match="model 'dbscan' is unknown"):
-        make_pipeline(FEATURES, {"name": "dbscan"}, 0)
+        fit_labels(make_pipeline(FEATURES, conf_group("model", "hdbscan", min_cluster_size=200), 0), planted(n_per=60)[0])
+    with pytest.raises(UserError, match="model._target_='sklearn.cluster.DBSCANN' cannot be imported"):
+        make_pipeline(FEATURES, conf_group("model", "kmeans", _target_="sklearn.cluster.DBSCANN"), 0)
+    with pytest.raises(UserError, match="model 'kmeans'.*unexpected keyword argument 'min_cluster_size'"):
+        make_pipeline(FEATURES, conf_group("model", "kmeans", min_cluster_size=5), 0)
     with pytest.raises(UserError, match="model.n_clusters=-2"):
-        make_pipeline(FEATURES, {"name": "kmeans", "n_clusters": -2}, 0)
+        make_pipeline(FEATURES, conf_group("model", "kmeans", n_clusters=-2), 0)
 
 
 def test_quality_excludes_noise_and_samples_the_silhouette():
@@ -92,7 +96,7 @@ def test_bootstrap_is_about_one_on_planted_clusters_and_low_on_noise():
     stable = bootstrap_stability(lambda rows: refit_clone(pipeline, X.iloc[rows]), X, labels, 5, seed=0)
     assert stable["bootstrap_ari_mean"] > 0.98 and min(stable["jaccard"].values()) > 0.95
     noise = pd.DataFrame(np.random.default_rng(0).uniform(size=(300, 3)), columns=X.columns)
-    pipeline = make_pipeline(FEATURES, {"name": "kmeans", "n_clusters": 8}, 3)
+    pipeline = make_pipeline(FEATURES, conf_group("model", "kmeans", n_clusters=8), 3)
     unstable = bootstrap_stability(lambda rows: refit_clone(pipeline, noise.iloc[rows]), noise,
                                    fit_labels(pipeline, noise), 5, seed=0)
     assert unstable["bootstrap_ari_mean"] < stable["bootstrap_ari_mean"] - 0.2

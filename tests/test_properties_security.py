@@ -12,11 +12,11 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmentation.config import resolve
+from segmentation.project import resolve
 from segmentation.data.normalise import normalise
 from segmentation.errors import UserError
 from segmentation.features import features_from_frame
-from segmentation.tracking import retry_locked
+from segmentation.tracking.runs import retry_locked
 
 MAPPING = {"invoice": "inv", "stock_code": "code", "description": None, "quantity": "qty", "invoice_date": "day",
            "price": "price", "amount": None, "customer_id": "cust", "country": None}

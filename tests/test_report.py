@@ -15,8 +15,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from segmentation.naming import actions_for, name_segments, segment_cards, traits  # noqa: E402
-from segmentation.report import SECTIONS, data_uri, executive_summary, render_html  # noqa: E402
+from segmentation.reporting.naming import actions_for, name_segments, segment_cards, traits  # noqa: E402
+from segmentation.reporting.report_html import data_uri, executive_summary, render_html  # noqa: E402
 
 # a population of 100 customers: recency 1..100 days, frequency 1..100, spend 10..1000
 POPULATION = pd.DataFrame({"recency": np.arange(1, 101), "frequency": np.arange(1, 101),
@@ -82,6 +82,8 @@ def report_html() -> str:
            "customers": {"2010": 4200, "2011": 4100},
            "revenue_share_pct": {"united_kingdom": 91.0, "identified": 88.0, "wholesale": 20.0}}
     stability = {"recommendation": "Refresh every 3 months. Segments drift fastest just before M+4 (2011-05-01).",
+                 "headline": "Refresh every 3 months.",
+                 "drift": "Segments drift fastest just before M+4 (2011-05-01).",
                  "cost_tradeoff": "Refreshing every 90 days means about 4 refreshes a year."}
     image = tiny_png()
     keys = ["a", "b", "radar", "map", "snake", "heatmap", "stability_curve"]
@@ -93,7 +95,8 @@ def report_html() -> str:
 
 
 def test_report_has_every_section_and_five_summary_points(report_html):
-    for section in SECTIONS:
+    for section in ["Executive summary", "Company performance", "Customer segments", "Map of customers",
+                    "How segments differ", "Maintenance plan", "Method", "Glossary"]:
         assert f">{section}</h2>" in report_html
     summary = report_html.split('class="summary">')[1].split("</ul>")[0]
     assert summary.count("<li>") == 5
@@ -126,7 +129,7 @@ def test_a_headless_browser_finds_no_broken_image(report_html, tmp_path):
 def test_slide_deck_has_one_idea_per_slide(tmp_path):
     from pptx import Presentation
 
-    from segmentation.slides import build_deck
+    from segmentation.reporting.slides import build_deck
 
     cards = segment_cards(pd.DataFrame([profile(0, 5, 90, 900, revenue=0.7), profile(1, 95, 5, 50, revenue=0.3)]),
                           {0: "Champions", 1: "Lost"})
@@ -136,7 +139,8 @@ def test_slide_deck_has_one_idea_per_slide(tmp_path):
     plt.close(fig)
     pngs = {k: buffer.getvalue() for k in ["a", "radar", "map", "snake", "stability_curve"]}
     context = {"title": "Customer segmentation", "subtitle": "test", "cards": cards, "summary": ["one", "two"],
-               "stability": {"recommendation": "Refresh every 3 months.", "cost_tradeoff": "About 4 a year."},
+               "stability": {"recommendation": "Refresh every 3 months.", "headline": "Refresh every 3 months.",
+                             "drift": "", "cost_tradeoff": "About 4 a year."},
                "eda_figures": [("a", "Sales per month")], "method": "Method note."}
     count = build_deck(context, pngs, tmp_path / "deck.pptx")
     build_deck(context, pngs, tmp_path / "again.pptx")

@@ -11,7 +11,10 @@ from conftest import canonical, make_project, run_module
 from test_features import LINES, RULES
 
 from segmentation.cleaning import clean_frame
-from segmentation.eda import company_performance, lines_view
+from segmentation.cutoffs import default_cutoff
+from segmentation.features import features_from_frame
+from segmentation.performance import company_performance, lines_view
+from segmentation.preprocess import wholesaler_mask
 
 
 @pytest.fixture
@@ -75,7 +78,9 @@ def test_company_performance_on_a_tiny_dataset():
     ]), RULES)[0]
     con = duckdb.connect()
     lines_view(con, lines)
-    perf = company_performance(con, wholesaler_quantile=0.5)
+    customers = features_from_frame(lines, default_cutoff(lines["invoice_date"].max()))
+    is_wholesale, threshold = wholesaler_mask(customers, "avg_items_per_order", 0.5)  # the features' own rule
+    perf = company_performance(con, customers.loc[is_wholesale, "customer_id"], threshold)
     assert perf.summary["revenue"] == {"2010": 121.0, "2011": 16.0}
     assert perf.summary["orders"] == {"2010": 2, "2011": 2}
     assert perf.summary["customers"] == {"2010": 2, "2011": 1}

@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import conf_group
 
-from segmentation.stability import agreement, matched, recommend, temporal_stability
+from segmentation.maintenance.recommendation import recommend
+from segmentation.maintenance.study import agreement, matched, temporal_stability
 
 OFFSETS = {"J+1": 1, "J+15": 15, "M+1": 31, "M+2": 59, "M+3": 90, "M+6": 181}
-FEATURES = {"name": "rfm", "columns": ["recency", "frequency", "monetary"], "transform": "log1p", "scaler": "standard"}
-KMEANS = {"name": "kmeans", "n_clusters": 3}
-STABILITY = {"curve": "keep_vs_refit", "threshold": 0.8, "strategy": "refit",
-             "classifiers": ["random_forest", "nearest_centroid"]}
+FEATURES = conf_group("features", "rfm", transform="log1p", scaler="standard")
+KMEANS = conf_group("model", "kmeans", n_clusters=3)
+STABILITY = conf_group("stability", "default", curve="keep_vs_refit", threshold=0.8, strategy="refit",
+                       classifiers=["random_forest", "nearest_centroid"])
 CENTRES = np.array([[5.0, 30.0, 8000.0], [60.0, 5.0, 800.0], [400.0, 1.0, 100.0],
                     [1.0, 300.0, 200000.0]])  # 3: a new, far-away behaviour: a refit regroups the rest
 
@@ -89,7 +91,7 @@ def test_refit_strategy_keeps_baseline_segment_ids():
 
 
 def test_hdbscan_with_noise_is_replayed():
-    hdbscan = {"name": "hdbscan", "min_cluster_size": 15, "noise": "keep"}
+    hdbscan = conf_group("model", "hdbscan", min_cluster_size=15, noise="keep")
     tables, days, cutoffs = snapshots()
     outlier = pd.DataFrame({"customer_id": ["far"], "recency": [700.0], "frequency": [400.0], "monetary": [1e6],
                             "is_new": [False]})

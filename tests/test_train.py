@@ -16,7 +16,7 @@ from conftest import ROOT
 
 from segmentation.config import compose
 from segmentation.projection import cached_embedding
-from segmentation.train import train
+from segmentation.tracking.training_run import tracked_training
 from hydra_plugins.segmentation_grid.grid_union_sweeper import union_of_grids
 
 ARTIFACTS = {"radar.png", "projection.png", "cluster_profiles.csv", "assignments.csv", "config.yaml"}
@@ -66,7 +66,7 @@ def test_the_named_grid_is_the_design_cards_84_runs():
 
 @pytest.mark.parametrize("model", ["model=kmeans", "model=gmm", "model=hdbscan"])
 def test_a_run_logs_metrics_artifacts_and_model(tmp_path, store, model):
-    result = train(compose(overrides(tmp_path, model, "model.min_cluster_size=20" if "hdbscan" in model
+    result = tracked_training(compose(overrides(tmp_path, model, "model.min_cluster_size=20" if "hdbscan" in model
                                      else "model.n_clusters=3")))
     client = mlflow.MlflowClient(store)
     run = client.get_run(result["run_id"])
@@ -92,7 +92,7 @@ def test_a_run_with_stability_logs_the_temporal_curve(tmp_path, store):
         table.iloc[: 150 + 10 * step].to_csv(folder / f"{name}.csv", index=False)
     cfg = compose(overrides(tmp_path, "model.n_clusters=3", "stability.enabled=true", f"stability.precomputed={folder}",
                             "snapshots.offsets=[J+1,M+1,M+3]", "mlflow.log_model=false"))
-    result = train(cfg)
+    result = tracked_training(cfg)
     client = mlflow.MlflowClient(store)
     history = client.get_metric_history(result["run_id"], "ari_temporal")
     assert [m.step for m in sorted(history, key=lambda m: m.step)] == [1, 31, 90]
@@ -103,8 +103,8 @@ def test_a_run_with_stability_logs_the_temporal_curve(tmp_path, store):
 
 
 def test_same_seed_same_labels(tmp_path, store):
-    first = train(compose(overrides(tmp_path, "model=gmm", "model.n_clusters=3", "mlflow.log_model=false")))
-    second = train(compose(overrides(tmp_path, "model=gmm", "model.n_clusters=3", "mlflow.log_model=false")))
+    first = tracked_training(compose(overrides(tmp_path, "model=gmm", "model.n_clusters=3", "mlflow.log_model=false")))
+    second = tracked_training(compose(overrides(tmp_path, "model=gmm", "model.n_clusters=3", "mlflow.log_model=false")))
     client = mlflow.MlflowClient(store)
     read = lambda run_id: pd.read_csv(client.download_artifacts(run_id, "assignments.csv", str(tmp_path / run_id)))  # noqa: E731
     pd.testing.assert_frame_equal(read(first["run_id"]), read(second["run_id"]))

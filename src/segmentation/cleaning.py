@@ -33,6 +33,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from segmentation.config import required
+
 REMOVAL_RULES = ("duplicates", "non_product", "non_positive_price", "quantity_outliers")
 ROW = "_row"  # input line number (0-based)
 BATCH_ROWS = 2_000_000
@@ -45,19 +47,19 @@ def _quote(text: str) -> str:
 def removal_conditions(rules: Mapping) -> dict[str, str]:
     """SQL condition per enabled row-level rule, in the order they apply."""
     conditions = {}
-    if rules.get("drop_non_product", True):
+    if required(rules, "drop_non_product", "cleaning"):
         code = "upper(trim(stock_code))"
         parts = []
-        codes = [str(c).upper() for c in rules.get("non_product_codes") or []]
+        codes = [str(c).upper() for c in required(rules, "non_product_codes", "cleaning") or []]
         if codes:
             parts.append(f"{code} IN ({', '.join(map(_quote, codes))})")
-        parts += [f"starts_with({code}, {_quote(str(p).upper())})" for p in rules.get("non_product_prefixes") or []]
+        parts += [f"starts_with({code}, {_quote(str(p).upper())})" for p in required(rules, "non_product_prefixes", "cleaning") or []]
         if parts:
             conditions["non_product"] = "coalesce(" + " OR ".join(parts) + ", false)"
-    if rules.get("drop_non_positive_price", True):
+    if required(rules, "drop_non_positive_price", "cleaning"):
         conditions["non_positive_price"] = "price <= 0"
-    if rules.get("drop_quantity_outliers", True):
-        conditions["quantity_outliers"] = f"abs(quantity) > {float(rules.get('max_abs_quantity', 10000))}"
+    if required(rules, "drop_quantity_outliers", "cleaning"):
+        conditions["quantity_outliers"] = f"abs(quantity) > {float(required(rules, 'max_abs_quantity', 'cleaning'))}"
     return conditions
 
 
@@ -138,7 +140,7 @@ def _kept_batches(batches, drop: np.ndarray):
 
 
 def _clean(con: duckdb.DuckDBPyConnection, columns: list[str], batches, rules: Mapping):
-    deduplicate = rules.get("drop_duplicates", True)
+    deduplicate = required(rules, "drop_duplicates", "cleaning")
     dropped = duplicate_rows(con, columns) if deduplicate else np.empty(0, dtype=np.int64)
     con.register("dropped", pa.table({ROW: dropped}))
     report = _report(con, rules)

@@ -7,39 +7,23 @@ Both hand the same kind of object (an OmegaConf DictConfig) to the same function
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from segmentation.errors import UserError
-
-ROOT_ENV = "SEGMENTATION_ROOT"
-
-
-def project_root() -> Path:
-    """The folder holding `conf/` and `dvc.yaml`: $SEGMENTATION_ROOT, else the nearest
-    such folder above the working directory, else the source checkout."""
-    if os.environ.get(ROOT_ENV):
-        return Path(os.environ[ROOT_ENV]).resolve()
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "conf" / "config.yaml").is_file() and (folder / "dvc.yaml").is_file():
-            return folder
-    return Path(__file__).resolve().parents[2]
+from segmentation.project import project_root
 
 
-def resolve(path: str | os.PathLike) -> Path:
-    """Relative config paths live inside the project; absolute paths are taken as given."""
-    candidate = Path(path).expanduser()
-    if candidate.is_absolute():
-        return candidate
-    root = project_root()
-    resolved = (root / candidate).resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        raise UserError(f"the path '{path}' leads outside the project folder {root}. "
-                        "Fix: give an absolute path if you mean a file outside the project.")
-    return root / candidate
+def required(section: Mapping, key: str, where: str):
+    """A value `conf/` must supply. Defaults live in `conf/` only, so a missing key is a clear
+    config error, never a silent literal in code."""
+    if key not in section:
+        raise UserError(f"config key {where}.{key} is missing. Fix: add it to conf/ "
+                        "(regenerate params.yaml with `make params`).")
+    return section[key]
 
 
 def load_params(path: str | os.PathLike | None = None) -> DictConfig:
@@ -70,7 +54,7 @@ def to_yaml(cfg: DictConfig) -> str:
 
 def write_params(path: str | os.PathLike | None = None) -> Path:
     """Write the default composition of `conf/` to params.yaml, as DVC's Hydra integration does."""
-    from segmentation.io import atomic_path
+    from segmentation.catalog import atomic_path
 
     target = Path(path) if path else project_root() / "params.yaml"
     with atomic_path(target) as tmp:

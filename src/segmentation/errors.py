@@ -16,15 +16,31 @@ class UserError(Exception):
     """
 
 
+def as_user_error(err: Exception) -> UserError | None:
+    """A UserError, or a config key missing from the composed config, as one user-facing error."""
+    if isinstance(err, UserError):
+        return err
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError
+
+    if isinstance(err, (ConfigAttributeError, ConfigKeyError)):
+        key = getattr(err, "full_key", None) or str(err).splitlines()[0]
+        return UserError(f"config key {key} is missing. Fix: add it to conf/ (regenerate params.yaml with "
+                         "`make params`).")
+    return None
+
+
 def cli(main: Callable[..., object]) -> Callable[..., object]:
-    """Wrap an entry point so a UserError exits with its message and status 2."""
+    """Wrap an entry point so a user error exits with its message and status 2."""
 
     @wraps(main)
     def wrapper(*args, **kwargs):
         try:
             return main(*args, **kwargs)
-        except UserError as err:
-            print(f"error: {err}", file=sys.stderr)
+        except Exception as err:
+            user_error = as_user_error(err)
+            if user_error is None:
+                raise
+            print(f"error: {user_error}", file=sys.stderr)
             raise SystemExit(EXIT_USER_ERROR) from None
 
     return wrapper

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-NOISE = -1
+from segmentation.models import NOISE
 
 
 def quality(X: np.ndarray, labels: np.ndarray, silhouette_max: int, seed: int) -> dict[str, float]:

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+
 from segmentation.errors import UserError
 
 ALL_FEATURES = ("recency", "frequency", "monetary", "total_quantity", "cancellation_pct", "avg_items_per_order")
@@ -38,8 +39,6 @@ FEATURE_LABELS = {
     "cancellation_pct": "Cancelled lines (%)",
     "avg_items_per_order": "Units per order",
 }
-SCALERS = ("standard", "robust", "minmax")
-TRANSFORMS = ("none", "log1p")
 
 
 def _sql(source_sql: str, cutoff: pd.Timestamp) -> str:
@@ -84,85 +83,9 @@ def features_from_file(path: Path, cutoff) -> pd.DataFrame:
     return con.execute(_sql(f"SELECT * FROM read_parquet('{Path(path).as_posix()}')", pd.Timestamp(cutoff))).df()
 
 
-def default_cutoff(last_transaction) -> pd.Timestamp:
-    """The day after the last transaction, so every line counts."""
-    return pd.Timestamp(last_transaction).normalize() + pd.Timedelta(days=1)
-
-
-def offset_cutoff(baseline, offset: str) -> pd.Timestamp:
-    """Cutoff of a snapshot: 'J+n' is n days after the baseline cutoff, 'M+n' n months."""
-    base = pd.Timestamp(baseline)
-    text = str(offset).strip().upper()
-    try:
-        unit, amount = text[0], int(text[2:])
-        if text[1] != "+" or unit not in "JM" or amount < 0:
-            raise ValueError
-    except (ValueError, IndexError):
-        raise UserError(f"snapshot offset '{offset}' is not of the form J+<days> or M+<months>. "
-                        "Fix: e.g. snapshots.offsets=[J+1,J+15,M+1,M+2].") from None
-    return base + (pd.Timedelta(days=amount) if unit == "J" else pd.DateOffset(months=amount))
-
-
-def wholesaler_mask(table: pd.DataFrame, column: str, quantile: float) -> tuple[pd.Series, float]:
-    """Customers strictly above the `quantile` of `column`, and that threshold."""
-    if column not in table.columns:
-        raise UserError(f"features.wholesaler_column='{column}' is not a feature. Fix: use one of {list(ALL_FEATURES)}.")
-    if not 0 < quantile < 1:
-        raise UserError(f"features.wholesaler_quantile={quantile} must be between 0 and 1 (e.g. 0.98).")
-    threshold = float(table[column].quantile(quantile))
-    return table[column] > threshold, threshold
-
-
-def select_features(table: pd.DataFrame, features: Mapping,
-                    wholesaler_threshold: float | None = None) -> tuple[pd.DataFrame, dict]:
-    """Apply the feature set: optional wholesaler removal, then its columns.
-
-    `wholesaler_threshold` replaces the quantile (snapshots reuse the baseline's threshold).
-    Returns the customer x feature frame (indexed by customer id) and a report.
-    """
-    columns = list(features["columns"])
-    unknown = [c for c in columns if c not in table.columns]
-    if unknown:
-        raise UserError(f"features.columns has {unknown}, not in the feature table {list(table.columns)}. "
-                        "Fix: list existing columns.")
-    report = {"customers_in": int(len(table)), "wholesalers_removed": 0}
-    if features.get("drop_wholesalers"):
-        mask, threshold = wholesaler_mask(table, features.get("wholesaler_column", "avg_items_per_order"),
-                                          float(features.get("wholesaler_quantile", 0.98)))
-        if wholesaler_threshold is not None:
-            threshold = float(wholesaler_threshold)
-            mask = table[features.get("wholesaler_column", "avg_items_per_order")] > threshold
-        table = table.loc[~mask]
-        report.update(wholesalers_removed=int(mask.sum()), wholesaler_threshold=round(threshold, 4))
-    report["customers"] = int(len(table))
-    return table.set_index("customer_id")[columns].astype("float64"), report
-
-
-def signed_log1p(values):
-    return np.sign(values) * np.log1p(np.abs(values))
-
-
-def signed_expm1(values):
-    return np.sign(values) * np.expm1(np.abs(values))
-
-
-def make_preprocessor(transform: str = "log1p", scaler: str = "standard"):
-    """The transform + scaler steps (an sklearn Pipeline) every model pipeline starts with."""
-    # imported here: sklearn costs ~1.3 s at start-up, which every snapshot stage would pay
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, RobustScaler, StandardScaler
-
-    if transform not in TRANSFORMS:
-        raise UserError(f"features.transform='{transform}' is unknown. Fix: use one of {list(TRANSFORMS)}.")
-    if scaler not in SCALERS:
-        raise UserError(f"features.scaler='{scaler}' is unknown. Fix: use one of {list(SCALERS)}.")
-    steps = []
-    if transform == "log1p":
-        steps.append(("log1p", FunctionTransformer(signed_log1p, inverse_func=signed_expm1,
-                                                   feature_names_out="one-to-one", validate=False)))
-    scalers = {"standard": StandardScaler, "robust": RobustScaler, "minmax": MinMaxScaler}
-    steps.append(("scale", scalers[scaler]()))
-    return Pipeline(steps)
+def with_membership(table: pd.DataFrame, baseline_ids) -> pd.DataFrame:
+    """Mark customers with no purchase before the baseline as new."""
+    return table.assign(is_new=~table["customer_id"].isin(set(baseline_ids)))
 
 
 def read_precomputed(path: Path, id_column: str, columns: Sequence[str]) -> pd.DataFrame:

@@ -1,34 +1,40 @@
-"""Clustering models behind one interface: a scaler + model sklearn Pipeline with fit,
-training labels and predict for new customers.
+"""Clustering models behind one interface: a transform + scaler + clusterer sklearn Pipeline
+with fit, training labels and predict for new customers.
 
-- kmeans: KMeans(n_clusters);
-- gmm: GaussianMixture(n_components = n_clusters, covariance_type); a fit that does not
-  converge is a failure, not a warning;
-- hdbscan: the `hdbscan` package with prediction_data=True, so new customers are assigned by
-  `approximate_predict`. Noise is label -1; `noise: keep` leaves it, `noise: nearest` gives
-  noise points the cluster of their nearest clustered neighbour. Fewer than two clusters
-  is a failure.
-Every random step takes the configured seed.
+An algorithm is declared by its config alone (`conf/model/<name>.yaml`): `_target_` names the
+estimator class, every other key except the metadata below is one of its hyper-parameters,
+and `random_state` receives the configured seed when the class takes one. Metadata:
+- `name`: the algorithm's name in run names, params and reports;
+- `short_names`: the hyper-parameters that tell runs apart, with the short name each takes
+  in a run name ({n_clusters: k} gives `kmeans-k4`).
+
+Two estimators here wrap what scikit-learn lacks:
+- ConvergedGaussianMixture: a GMM that does not converge is a failed run, not a warning;
+- HDBSCANClusterer: the `hdbscan` package with prediction_data=True, so new customers are
+  assigned by `approximate_predict`. Noise is `NOISE` (-1); `noise: keep` leaves it,
+  `noise: nearest` gives noise points the cluster of their nearest clustered neighbour.
+  Fewer than two clusters is a failure.
 """
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Mapping
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, clone
-from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import Pipeline
 
+from segmentation.config import required
 from segmentation.errors import UserError
-from segmentation.features import make_preprocessor
+from segmentation.preprocess import preprocessor_for
 
-NOISE = -1
-MODELS = ("kmeans", "gmm", "hdbscan")
+NOISE = -1  # the label of customers a density model leaves out of every segment
+METADATA = ("name", "_target_", "short_names")
 
 
 class ModelFailure(UserError):
@@ -36,7 +42,13 @@ class ModelFailure(UserError):
 
 
 class ConvergedGaussianMixture(GaussianMixture):
-    """GaussianMixture whose non-convergence raises instead of warning."""
+    """GaussianMixture whose non-convergence raises instead of warning; `n_clusters` is its
+    number of components, so one sweep (`model.n_clusters=range(2,11)`) drives every algorithm."""
+
+    def __init__(self, n_clusters, covariance_type, max_iter, n_init, random_state=None):
+        super().__init__(n_components=n_clusters, covariance_type=covariance_type, max_iter=max_iter,
+                         n_init=n_init, random_state=random_state)
+        self.n_clusters = n_clusters
 
     def fit_predict(self, X, y=None):
         with warnings.catch_warnings():
@@ -58,8 +70,7 @@ class ConvergedGaussianMixture(GaussianMixture):
 class HDBSCANClusterer(ClusterMixin, BaseEstimator):
     """hdbscan.HDBSCAN with prediction data, a noise policy and a predict method."""
 
-    def __init__(self, min_cluster_size: int = 50, min_samples: int | None = None, noise: str = "keep",
-                 cluster_selection_method: str = "eom"):
+    def __init__(self, min_cluster_size, min_samples, noise, cluster_selection_method):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.noise = noise
@@ -112,39 +123,51 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
         return self.fit(X).labels_
 
 
+def hyperparameters(model: Mapping) -> dict:
+    """The estimator's arguments: every key of the model config but its metadata."""
+    return {k: v for k, v in model.items() if k not in METADATA}
+
+
+def short_label(model: Mapping) -> str:
+    """The hyper-parameters that tell runs apart, e.g. `k4` or `mcs50-msauto`."""
+    short = required(model, "short_names", "model") or {}
+    return "-".join(f"{abbr}{'auto' if model.get(key) is None else model[key]}" for key, abbr in short.items())
+
+
 def make_clusterer(model: Mapping, seed: int):
-    name = model.get("name")
-    if name == "kmeans":
-        return KMeans(n_clusters=_k(model), n_init=int(model.get("n_init", 10)),
-                      max_iter=int(model.get("max_iter", 300)), random_state=seed)
-    if name == "gmm":
-        return ConvergedGaussianMixture(n_components=_k(model), covariance_type=model.get("covariance_type", "full"),
-                                        max_iter=int(model.get("max_iter", 200)), n_init=int(model.get("n_init", 1)),
-                                        random_state=seed)
-    if name == "hdbscan":
-        return HDBSCANClusterer(min_cluster_size=int(model.get("min_cluster_size", 50)),
-                                min_samples=model.get("min_samples"), noise=model.get("noise", "keep"),
-                                cluster_selection_method=model.get("cluster_selection_method", "eom"))
-    raise UserError(f"model '{name}' is unknown. Fix: use model=kmeans, model=gmm or model=hdbscan.")
+    from hydra.utils import get_class
+
+    target = required(model, "_target_", "model")
+    try:
+        estimator = get_class(str(target))
+    except Exception:  # noqa: BLE001 - Hydra raises several types for an unimportable name
+        raise UserError(f"model._target_='{target}' cannot be imported. Fix: name an installed estimator class, "
+                        "e.g. sklearn.cluster.KMeans.") from None
+    arguments = hyperparameters(model)
+    if "n_clusters" in arguments:
+        _check_k(arguments["n_clusters"])
+    if "random_state" in inspect.signature(estimator).parameters:
+        arguments["random_state"] = seed
+    try:
+        return estimator(**arguments)
+    except TypeError as err:
+        raise UserError(f"model '{model.get('name')}': {err}. Fix: give {target} only arguments it takes.") from None
 
 
-def _k(model: Mapping) -> int:
-    k = model.get("n_clusters")
+def _check_k(k) -> None:
     if not isinstance(k, int) or isinstance(k, bool) or k < 2:
         raise UserError(f"model.n_clusters={k!r} must be a whole number of at least 2. Fix: e.g. model.n_clusters=4.")
-    return k
 
 
 def make_pipeline(features: Mapping, model: Mapping, seed: int) -> Pipeline:
     """Transform + scaler + clusterer, so the fitted model carries its preprocessing."""
-    preprocess = make_preprocessor(features.get("transform", "log1p"), features.get("scaler", "standard"))
-    return Pipeline([*preprocess.steps, ("cluster", make_clusterer(model, seed))])
+    return Pipeline([*preprocessor_for(features).steps, ("cluster", make_clusterer(model, seed))])
 
 
 def fit_labels(pipeline: Pipeline, X) -> np.ndarray:
     """Fit the pipeline and return the training labels."""
     clusterer = pipeline.steps[-1][1]
-    k = getattr(clusterer, "n_clusters", None) or getattr(clusterer, "n_components", None)
+    k = getattr(clusterer, "n_clusters", None)
     if k and k > len(X):
         raise ModelFailure(f"k={k} is larger than the number of customers ({len(X)}). Fix: lower model.n_clusters.")
     return np.asarray(pipeline.fit_predict(X))

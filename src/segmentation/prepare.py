@@ -8,17 +8,19 @@ from __future__ import annotations
 import hydra
 from omegaconf import DictConfig
 
-from segmentation.config import project_root
+from segmentation.steps.clean import clean_step
+from segmentation.steps.generate import generate_step
+from segmentation.steps.ingest import ingest_step
 from segmentation.errors import cli
-from segmentation.stages import clean, generate, ingest
+from segmentation.project import project_root
 
 
 @hydra.main(config_path=str(project_root() / "conf"), config_name="config", version_base="1.3")
 @cli  # inside hydra.main, so a UserError exits 2 with one line instead of Hydra's traceback
 def main(cfg: DictConfig) -> None:
-    generate.run(cfg)
-    ingest.run(cfg)
-    clean.run(cfg)
+    generate_step(cfg)
+    ingest_step(cfg)
+    clean_step(cfg)
 
 
 if __name__ == "__main__":

@@ -14,11 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from segmentation.catalog import atomic_path
+from segmentation.config import required
 from segmentation.errors import UserError
-from segmentation.io import atomic_path
-
-METHODS = ("pca", "umap", "tsne")
-
 
 def sample_rows(n: int, max_points: int, seed: int) -> np.ndarray:
     """Rows to draw: all, or a seeded sample of `max_points`, sorted."""
@@ -28,7 +26,7 @@ def sample_rows(n: int, max_points: int, seed: int) -> np.ndarray:
 
 
 def embed(X: np.ndarray, projection: Mapping, seed: int) -> np.ndarray:
-    method = projection.get("method", "pca")
+    method = required(projection, "method", "projection")
     if method == "pca":
         from sklearn.decomposition import PCA
 
@@ -36,12 +34,12 @@ def embed(X: np.ndarray, projection: Mapping, seed: int) -> np.ndarray:
     if method == "umap":
         import umap
 
-        return umap.UMAP(n_components=2, n_neighbors=int(projection.get("n_neighbors", 15)),
-                         min_dist=float(projection.get("min_dist", 0.1)), random_state=seed).fit_transform(X)
+        return umap.UMAP(n_components=2, n_neighbors=int(required(projection, "n_neighbors", "projection")),
+                         min_dist=float(required(projection, "min_dist", "projection")), random_state=seed).fit_transform(X)
     if method == "tsne":
         from sklearn.manifold import TSNE
 
-        return TSNE(n_components=2, perplexity=float(projection.get("perplexity", 30)), init="pca",
+        return TSNE(n_components=2, perplexity=float(required(projection, "perplexity", "projection")), init="pca",
                     random_state=seed).fit_transform(X)
     raise UserError(f"projection '{method}' is unknown. Fix: use projection=pca, umap or tsne.")
 
@@ -56,7 +54,7 @@ def cached_embedding(X: np.ndarray, projection: Mapping, seed: int, cache_dir: P
     """(embedding, whether it came from the cache)."""
     if cache_dir is None:
         return embed(X, projection, seed), False
-    path = Path(cache_dir) / f"{projection.get('method', 'pca')}-{cache_key(X, projection, seed)}.npy"
+    path = Path(cache_dir) / f"{projection['method']}-{cache_key(X, projection, seed)}.npy"
     if path.is_file():
         return np.load(path), True
     result = embed(X, projection, seed)

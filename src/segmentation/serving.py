@@ -7,11 +7,12 @@ the package is bundled with the model (code_paths), so it loads wherever MLflow 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import mlflow.pyfunc
 import pandas as pd
+
+from segmentation.models import NOISE
 
 
 class SegmentModel(mlflow.pyfunc.PythonModel):
@@ -37,29 +38,6 @@ class SegmentModel(mlflow.pyfunc.PythonModel):
         if missing:
             raise ValueError(f"missing feature column(s) {missing}; expected {self.columns}")
         labels = pd.Series(self.pipeline.predict(model_input[self.columns].astype("float64")), dtype="int64")
-        fallback = ("Segment " + labels.astype(str)).where(labels != -1, "Unassigned")
+        fallback = ("Segment " + labels.astype(str)).where(labels != NOISE, "Unassigned")
         names = labels.map(self.names).fillna(fallback)
         return pd.DataFrame({"segment": labels.to_numpy(), "segment_name": names.to_numpy()})
-
-
-def log_segment_model(pipeline, columns: list[str], names: Mapping[int, str], example: pd.DataFrame,
-                      registered_name: str, requirements: list[str]):
-    """Log the pyfunc into the active run and register it; returns the ModelInfo."""
-    import tempfile
-
-    import cloudpickle
-    from mlflow.models import infer_signature
-
-    with tempfile.TemporaryDirectory() as scratch:
-        pipeline_path, segments_path = Path(scratch) / "pipeline.pkl", Path(scratch) / "segments.json"
-        pipeline_path.write_bytes(cloudpickle.dumps(pipeline))
-        segments_path.write_text(json.dumps({"columns": columns, "names": {str(k): v for k, v in names.items()}}))
-        wrapper = SegmentModel()
-        wrapper.pipeline, wrapper.columns, wrapper.names = pipeline, columns, dict(names)
-        output = wrapper.predict(None, example)
-        return mlflow.pyfunc.log_model(
-            name="segment_model", python_model=SegmentModel(),
-            artifacts={"pipeline": str(pipeline_path), "segments": str(segments_path)},
-            code_paths=[str(Path(__file__).parent)], pip_requirements=requirements,
-            signature=infer_signature(example[columns], output), input_example=example[columns],
-            registered_model_name=registered_name)

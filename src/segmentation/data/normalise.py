@@ -74,23 +74,7 @@ def normalise(
 
     customer_id = _id_strings(col("customer_id"))
     invoice_date = _dates(col("invoice_date"), columns["invoice_date"], date_format, source, row)
-    quantity = (
-        _numbers(col("quantity"), columns["quantity"], source, row)
-        if columns.get("quantity")
-        else pd.Series(1.0, index=raw.index)
-    )
-    if columns.get("price"):
-        price = _numbers(col("price"), columns["price"], source, row)
-    else:
-        amount = _numbers(col("amount"), columns["amount"], source, row)
-        zero = quantity == 0
-        if zero.any():
-            i = int(np.flatnonzero(zero.to_numpy())[0])
-            raise UserError(
-                f"{source}: quantity is 0 on data row {row(i)}, so the unit price cannot be derived from "
-                "the line amount. Fix: remove such lines or map data.columns.price."
-            )
-        price = amount / quantity
+    quantity, price = _quantity_and_price(raw, columns, source, row)
     if columns.get("invoice"):
         invoice = _id_strings(col("invoice"))
     else:  # one order per customer per day
@@ -114,6 +98,26 @@ def normalise(
         },
         columns=ARROW_SCHEMA.names,
     )
+
+
+def _quantity_and_price(raw: pd.DataFrame, columns: Mapping, source: str, row) -> tuple[pd.Series, pd.Series]:
+    """Quantity (1 per line when unmapped) and unit price (or the line amount over the quantity)."""
+    quantity = (
+        _numbers(raw[columns["quantity"]], columns["quantity"], source, row)
+        if columns.get("quantity")
+        else pd.Series(1.0, index=raw.index)
+    )
+    if columns.get("price"):
+        return quantity, _numbers(raw[columns["price"]], columns["price"], source, row)
+    amount = _numbers(raw[columns["amount"]], columns["amount"], source, row)
+    zero = quantity == 0
+    if zero.any():
+        i = int(np.flatnonzero(zero.to_numpy())[0])
+        raise UserError(
+            f"{source}: quantity is 0 on data row {row(i)}, so the unit price cannot be derived from "
+            "the line amount. Fix: remove such lines or map data.columns.price."
+        )
+    return quantity, amount / quantity
 
 
 def _id_strings(values: pd.Series) -> pd.Series:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from segmentation.config import load_params, resolve
+from segmentation.catalog import Catalog, user_path
+from segmentation.config import load_params
 from segmentation.errors import UserError, cli
 
 #: (key, label, published value as text, numeric target or None)
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("path", nargs="?", help="canonical parquet (default: paths.raw from params.yaml)")
     parser.add_argument("--markdown", help="also write the table to this file")
     args = parser.parse_args(argv)
-    path = resolve(args.path or load_params().paths.raw)
+    path = user_path(args.path) if args.path else Catalog(load_params()).raw
     if not path.is_file():
         raise UserError(f"{path} not found. Fix: run `dvc repro ingest` first.")
     table = as_markdown(measure(path), "Measured here")

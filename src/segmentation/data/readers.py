@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from segmentation.config import resolve
+from segmentation.catalog import user_path
 from segmentation.data.normalise import check_columns, normalise
 from segmentation.errors import UserError
 
@@ -43,7 +43,7 @@ def open_source(data: Mapping) -> tuple[Path, str]:
     """Check the configured file exists and is not empty; return it with its format."""
     if not data.get("path"):
         raise UserError("data.path is not set. Fix: point it at your transactions file.")
-    path = resolve(data["path"])
+    path = user_path(data["path"])
     if not path.is_file():
         raise UserError(
             f"data file not found: {path}. Fix: put the file there or set data.path "
@@ -78,11 +78,10 @@ def iter_transactions(data: Mapping) -> Iterator[pd.DataFrame]:
 
 
 def read_table(path: Path, fmt: str, sheets=None, encoding=None, delimiter=None) -> pd.DataFrame:
-    """Read a whole xlsx/csv/txt file as a raw frame (text files as strings)."""
+    """Read a whole xlsx/csv/txt file as a raw frame (text files as strings); parquet is streamed
+    by `iter_transactions` instead."""
     if fmt == "xlsx":
         return _read_xlsx(path, sheets)
-    if fmt == "parquet":
-        return pd.read_parquet(path)
     text_encoding = encoding or _detect_encoding(path)
     if fmt == "txt":
         options = {"sep": r"\s+"}

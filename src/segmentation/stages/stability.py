@@ -6,21 +6,21 @@ import time
 
 from omegaconf import DictConfig
 
-from segmentation import stability_io
-from segmentation.config import resolve
-from segmentation.io import atomic_path
+from segmentation.catalog import Catalog, write_frame
+from segmentation.maintenance import outputs
+from segmentation.maintenance.snapshot_tables import measure
 from segmentation.stages import run_stage
-from segmentation.tracking import run as tracked_run
+from segmentation.tracking.runs import log_maintenance
+from segmentation.tracking.runs import run as tracked_run
 
 
 def run(cfg: DictConfig) -> dict:
     started = time.perf_counter()
-    folder = resolve(cfg.paths.stability)
+    catalog = Catalog(cfg)
     with tracked_run(cfg, tags={"segmentation.role": "stability"}):
-        result = stability_io.measure(cfg)
-        stability_io.log(result, folder)
-        with atomic_path(folder / "current_assignments.parquet") as tmp:
-            result["current"].to_parquet(tmp, index=False)
+        result = measure(cfg)
+        log_maintenance(result, outputs.write(result, catalog.stability))
+        write_frame(result["current"], catalog.stability_output("current_assignments.parquet"))
     summary = result["summary"]
     print(f"stability: {summary['recommendation']} (curve {summary['curve']}, "
           f"{time.perf_counter() - started:.1f}s)")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
-from segmentation.config import resolve
 from segmentation.stages import run_stage
-from segmentation.train import train
+from segmentation.tracking.training_run import tracked_training
 
 
 def run(cfg: DictConfig) -> dict:
-    return train(cfg, outputs=resolve(cfg.paths.train))
+    return tracked_training(cfg, write_outputs=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from segmentation.io import atomic_path  # noqa: E402
+from segmentation.catalog import atomic_path  # noqa: E402
 
 BLUE, ORANGE, GREY, GREEN, RED, PURPLE = "#2f6690", "#f28e2b", "#8c8c8c", "#59a14f", "#e15759", "#b07aa1"
 PALETTE = [BLUE, ORANGE, GREEN, RED, PURPLE, "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac"]

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.config import project_root
+from segmentation.models import short_label
+from segmentation.project import project_root
 
 PARENT_FILE = "mlflow_parent_run_id"
 LOCK_RETRIES = 8
@@ -32,13 +33,15 @@ def retry_locked(call, *args, retries: int = LOCK_RETRIES, pause: float = 0.25, 
             if "database is locked" not in str(err) or attempt == retries - 1:
                 raise
             time.sleep(pause * (2 ** attempt))
+
+
 ROLE_TAG = "segmentation.role"
 
 
 def tracking_uri(cfg: DictConfig) -> str:
     if os.environ.get("MLFLOW_TRACKING_URI"):
         return os.environ["MLFLOW_TRACKING_URI"]
-    if cfg.mlflow.get("tracking_uri"):
+    if cfg.mlflow.tracking_uri:
         return str(cfg.mlflow.tracking_uri)
     store = project_root() / "mlruns"
     store.mkdir(parents=True, exist_ok=True)
@@ -46,7 +49,7 @@ def tracking_uri(cfg: DictConfig) -> str:
 
 
 def artifact_location(cfg: DictConfig, uri: str) -> str | None:
-    if cfg.mlflow.get("artifact_location"):
+    if cfg.mlflow.artifact_location:
         return str(cfg.mlflow.artifact_location)
     if uri.startswith("sqlite:///"):  # keep artifacts beside the database
         return (Path(uri.removeprefix("sqlite:///")).parent / "artifacts").as_uri()
@@ -74,15 +77,14 @@ def setup(cfg: DictConfig) -> str:
     return client.get_experiment_by_name(name).experiment_id
 
 
+def data_label(features) -> str:
+    """The feature set and wholesaler filter, e.g. rfm_extras-nowholesalers."""
+    return f"{features.name}-{'nowholesalers' if features.drop_wholesalers else 'all'}"
+
+
 def run_name(cfg: DictConfig) -> str:
-    """Named from the swept values, e.g. kmeans-k5-rfm_extras-nowholesalers."""
-    model = cfg.model
-    if model.name == "hdbscan":
-        shape = f"mcs{model.min_cluster_size}-ms{model.get('min_samples') or 'auto'}"
-    else:
-        shape = f"k{model.n_clusters}"
-    wholesalers = "nowholesalers" if cfg.features.get("drop_wholesalers") else "all"
-    return f"{model.name}-{shape}-{cfg.features.name}-{wholesalers}"
+    """Named from the model's declared hyper-parameters and the data, e.g. kmeans-k5-rfm_extras-nowholesalers."""
+    return f"{cfg.model.name}-{short_label(cfg.model)}-{data_label(cfg.features)}"
 
 
 def flat_params(cfg: DictConfig) -> dict[str, str]:
@@ -147,3 +149,32 @@ def parent_run_id_for(sweep_dir: str | os.PathLike | None) -> str | None:
         return None
     marker = Path(sweep_dir) / PARENT_FILE
     return marker.read_text().strip() if marker.is_file() else None
+
+
+def log_maintenance(result: dict, files: list[Path]) -> None:
+    """Into the active run: `ari_temporal` per day after the baseline, the summary's numbers,
+    the recommendation as a tag, and the study's files."""
+    import mlflow
+    import pandas as pd
+
+    summary = result["summary"]
+    for _, row in result["table"].iterrows():
+        if pd.notna(row.get(f"ari_{summary['curve']}")):
+            mlflow.log_metric("ari_temporal", float(row[f"ari_{summary['curve']}"]), step=int(row["days"]))
+    mlflow.log_metrics({k: float(v) for k, v in summary.items() if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    mlflow.set_tag("refresh_recommendation", summary["recommendation"])
+    for path in files:
+        mlflow.log_artifact(str(path), artifact_path="stability")
+
+
+def log_files_to_run(cfg: DictConfig, run_id_file: Path, files: list[Path], artifact_path: str) -> None:
+    """Attach files to the run whose id `run_id_file` holds (e.g. the report to its training run);
+    nothing when that run was never recorded."""
+    import mlflow
+
+    if not run_id_file.is_file():
+        return
+    setup(cfg)
+    client = mlflow.MlflowClient()
+    for path in files:
+        client.log_artifact(run_id_file.read_text().strip(), str(path), artifact_path=artifact_path)

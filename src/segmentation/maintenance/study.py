@@ -1,7 +1,7 @@
 """Temporal stability for the maintenance contract: pure functions on feature tables.
 
-A segmentation is fitted on the baseline snapshot (data up to 2010-12-31). At each later
-snapshot (J+1, J+15, M+1 ... M+12):
+A segmentation is fitted on the baseline snapshot (data before `snapshots.baseline`). At each
+later snapshot (the configured offsets, e.g. J+1, J+15, M+1 ... M+12):
 
 - keep: every customer present is assigned by the baseline model (predict;
   approximate_predict for HDBSCAN, with its noise policy);
@@ -13,8 +13,7 @@ snapshot (J+1, J+15, M+1 ... M+12):
 - each classifier trained on the baseline labels (random forest, nearest centroid):
   accuracy and ARI against refit.
 
-The recommended refresh interval is the longest offset up to which the curve stays at or
-above the threshold.
+The refresh recommendation read from the curve is `recommendation.recommend`.
 """
 
 from __future__ import annotations
@@ -26,9 +25,13 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
-from segmentation.models import NOISE, ModelFailure
+from segmentation.config import required
+from segmentation.cutoffs import BASELINE
+from segmentation.errors import UserError
+from segmentation.maintenance.recommendation import cost_tradeoff, recommend
+from segmentation.models import ModelFailure, fit_labels, make_pipeline
+from segmentation.preprocess import preprocessor_for, select_features
 
-DAYS_PER_MONTH = 30.4375
 SUMMARY_OFFSETS = {"ari_j15": "J+15", "ari_m1": "M+1", "ari_m3": "M+3", "ari_m6": "M+6", "ari_m12": "M+12"}
 CURVES = ("keep_vs_refit", "baseline_vs_refit")
 
@@ -57,8 +60,6 @@ def make_classifier(name: str, seed: int):
         return RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1)
     if name == "nearest_centroid":
         return NearestCentroid()
-    from segmentation.errors import UserError
-
     raise UserError(f"stability.classifiers has '{name}'. Fix: use random_forest and/or nearest_centroid.")
 
 
@@ -89,50 +90,6 @@ def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, basel
     return row
 
 
-def recommend(table: pd.DataFrame, curve: str, threshold: float) -> dict:
-    """The longest offset up to which the curve stays >= threshold, and a plain sentence."""
-    column = f"ari_{curve}"
-    ordered = table.sort_values("days")
-    values = ordered[column].to_numpy(dtype=float)
-    failing = np.flatnonzero(~(values >= threshold))  # NaN (failed refit) counts as below
-    if len(failing) == 0:
-        days = int(ordered["days"].iloc[-1])
-        horizon = True
-    else:
-        days = int(ordered["days"].iloc[failing[0] - 1]) if failing[0] > 0 else 0
-        horizon = False
-    months = round(days / DAYS_PER_MONTH, 1)
-    drops = np.diff(np.concatenate([[1.0], np.nan_to_num(values, nan=0.0)]))
-    steepest = ordered.iloc[int(np.argmin(drops))]
-    if horizon:
-        advice = f"Segments stay stable for the whole period measured ({months:g} months): refresh at least yearly."
-    elif days == 0:
-        advice = "Segments change from the first update: refresh at every data update, or review the model."
-    elif months >= 1:
-        advice = f"Refresh every {months:g} month{'s' if months != 1 else ''}."
-    else:
-        advice = f"Refresh every {days} days."
-    if not horizon:
-        advice += f" Segments drift fastest just before {steepest['snapshot']} ({steepest['cutoff']})."
-    return {"refresh_interval_days": days, "refresh_interval_months": months, "stable_whole_period": horizon,
-            "recommendation": advice}
-
-
-def cost_tradeoff(table: pd.DataFrame, interval_days: int) -> str:
-    """Plain words: coming back more often costs more; coming back too rarely mislabels customers."""
-    later = table[table["days"] > interval_days].sort_values("days")
-    per_year = 365 / interval_days if interval_days else None
-    text = (f"Refreshing every {interval_days} days means about {per_year:.0f} refreshes a year. "
-            if per_year else "Refreshing at every update has the highest cost. ")
-    if len(later):
-        nxt = later.iloc[0]
-        text += (f"Waiting until {nxt['snapshot']} instead would leave about {100 * nxt['mislabelled_share']:.0f}% "
-                 f"of customers in a different segment than a fresh segmentation gives them")
-        last = later.iloc[-1]
-        text += (f", and {100 * last['mislabelled_share']:.0f}% by {last['snapshot']}." if len(later) > 1 else ".")
-    return text
-
-
 def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, int], cutoffs: Mapping[str, str],
                        features: Mapping, model: Mapping, stability: Mapping, seed: int) -> dict:
     """The whole maintenance-contract computation on snapshot feature tables.
@@ -142,46 +99,41 @@ def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, in
     """
     from sklearn.pipeline import Pipeline
 
-    from segmentation.features import make_preprocessor, select_features
-    from segmentation.models import fit_labels, make_pipeline
-
-    baseline_X, selection = select_features(tables["baseline"], features)
-    threshold = selection.get("wholesaler_threshold")
+    curve = required(stability, "curve", "stability")
+    if curve not in CURVES:
+        raise UserError(f"stability.curve='{curve}' is unknown. Fix: use one of {list(CURVES)}.")
+    threshold = float(required(stability, "threshold", "stability"))
+    baseline_X, selection = select_features(tables[BASELINE], features)
+    wholesaler_threshold = selection.get("wholesaler_threshold")
     baseline_model = make_pipeline(features, model, seed)
     baseline_labels = pd.Series(fit_labels(baseline_model, baseline_X), index=baseline_X.index)
     classifiers = {}
-    for name in stability.get("classifiers") or []:
-        preprocess = make_preprocessor(features.get("transform", "log1p"), features.get("scaler", "standard"))
-        classifiers[name] = Pipeline([*preprocess.steps, ("classify", make_classifier(name, seed))]).fit(
+    for name in required(stability, "classifiers", "stability") or []:
+        classifiers[name] = Pipeline([*preprocessor_for(features).steps, ("classify", make_classifier(name, seed))]).fit(
             baseline_X, baseline_labels)
 
     def refit(X: pd.DataFrame) -> np.ndarray:
         return fit_labels(make_pipeline(features, model, seed), X)
 
     rows, latest = [], None
-    for name in sorted((n for n in tables if n != "baseline"), key=lambda n: days[n]):
-        X, _ = select_features(tables[name], features, wholesaler_threshold=threshold)
+    for name in sorted((n for n in tables if n != BASELINE), key=lambda n: days[n]):
+        X, _ = select_features(tables[name], features, wholesaler_threshold=wholesaler_threshold)
         is_new = tables[name].set_index("customer_id")["is_new"].reindex(X.index).fillna(True).astype(bool)
         rows.append({**snapshot_row(name, days[name], X, is_new, baseline_labels, baseline_model, refit, classifiers),
                      "cutoff": cutoffs[name]})
         latest = (name, X)
     table = pd.DataFrame(rows)
-    curve = stability.get("curve", "keep_vs_refit")
-    if curve not in CURVES:
-        from segmentation.errors import UserError
-
-        raise UserError(f"stability.curve='{curve}' is unknown. Fix: use one of {list(CURVES)}.")
-    summary = recommend(table, curve, float(stability.get("threshold", 0.8)))
+    summary = recommend(table, curve, threshold)
     for key, offset in SUMMARY_OFFSETS.items():
         hit = table.loc[table["snapshot"] == offset, f"ari_{curve}"]
         if len(hit):
             summary[key] = float(hit.iloc[0])
     summary["cost_tradeoff"] = cost_tradeoff(table, summary["refresh_interval_days"])
     summary["curve"] = curve
-    summary["threshold"] = float(stability.get("threshold", 0.8))
+    summary["threshold"] = threshold
     summary["baseline_customers"] = int(len(baseline_X))
     return {"table": table, "summary": summary,
-            "current": current_assignments(latest, stability.get("strategy", "refit"), baseline_model,
+            "current": current_assignments(latest, required(stability, "strategy", "stability"), baseline_model,
                                            classifiers, baseline_labels, refit) if latest else None}
 
 
@@ -194,8 +146,6 @@ def current_assignments(latest, strategy: str, baseline_model, classifiers: Mapp
         labels = np.asarray(baseline_model.predict(X))
     elif strategy == "classify":
         if not classifiers:
-            from segmentation.errors import UserError
-
             raise UserError("stability.strategy=classify needs stability.classifiers. Fix: e.g. [random_forest].")
         labels = np.asarray(next(iter(classifiers.values())).predict(X))
     elif strategy == "refit":
@@ -203,7 +153,5 @@ def current_assignments(latest, strategy: str, baseline_model, classifiers: Mapp
         reference = np.asarray(baseline_model.predict(X))
         labels = matched(reference, fresh)
     else:
-        from segmentation.errors import UserError
-
         raise UserError(f"stability.strategy='{strategy}' is unknown. Fix: use refit, classify or keep.")
     return pd.DataFrame({"customer_id": X.index, "segment": labels, "snapshot": name, "strategy": strategy})

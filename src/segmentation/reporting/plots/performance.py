@@ -13,8 +13,8 @@ import matplotlib.dates as mdates  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from segmentation.eda import CompanyPerformance  # noqa: E402
-from segmentation.plots.style import BLUE, GREY, ORANGE, PALETTE, pounds, save, style  # noqa: E402
+from segmentation.performance import CompanyPerformance  # noqa: E402
+from segmentation.reporting.plots.style import BLUE, GREY, ORANGE, PALETTE, pounds, save, style  # noqa: E402
 
 
 def _note(ax, text: str) -> None:

@@ -7,8 +7,9 @@ Definitions used throughout, in plain words for the report:
 - average basket: purchase revenue divided by orders;
 - cancellation rate: cancellation invoices as a share of all invoices;
 - new customer in a month: their first purchase in the data is in that month;
-- wholesaler: a customer whose average units per order is above the configured quantile
-  (same rule as `features.drop_wholesalers`).
+- wholesaler: the customers `preprocess.wholesaler_mask` marks (the rule behind
+  `features.drop_wholesalers`: above the configured quantile of `features.wholesaler_column`,
+  as of `features.cutoff`), passed in by the caller.
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ def _periods(con, period_sql: str) -> pd.DataFrame:
     return frame
 
 
-def company_performance(con: duckdb.DuckDBPyConnection, wholesaler_quantile: float = 0.98) -> CompanyPerformance:
-    """Every figure of the company-performance section; `lines` must be a view of cleaned lines."""
+def company_performance(con: duckdb.DuckDBPyConnection, wholesalers: pd.Series, threshold: float) -> CompanyPerformance:
+    """Every figure of the company-performance section; `lines` must be a view of cleaned lines,
+    `wholesalers` the customer ids of wholesale accounts and `threshold` the rule's cut-off."""
     yearly = _periods(con, "year(invoice_date)")
     monthly = _periods(con, "date_trunc('month', invoice_date)::DATE")
     monthly["period"] = pd.to_datetime(monthly["period"])
@@ -70,30 +72,9 @@ def company_performance(con: duckdb.DuckDBPyConnection, wholesaler_quantile: flo
     con.execute("""
         CREATE OR REPLACE TEMP TABLE customer_facts AS
         SELECT customer_id,
-               min(date_trunc('month', invoice_date)) FILTER (NOT is_cancellation) AS cohort,
-               sum(quantity) FILTER (NOT is_cancellation)
-                 / nullif(count(DISTINCT invoice) FILTER (NOT is_cancellation), 0) AS units_per_order
+               min(date_trunc('month', invoice_date)) FILTER (NOT is_cancellation) AS cohort
         FROM lines WHERE is_identified GROUP BY customer_id""")
-    threshold = con.execute(
-        f"SELECT quantile_cont(units_per_order, {float(wholesaler_quantile)}) FROM customer_facts").fetchone()[0]
-    customer_types = con.execute(f"""
-        WITH typed AS (
-            SELECT l.revenue, l.customer_id,
-                   CASE WHEN l.is_identified THEN 'Identified' ELSE 'Unidentified (no customer id)' END AS identification,
-                   CASE WHEN l.country = 'United Kingdom' THEN 'United Kingdom' ELSE 'International' END AS market,
-                   CASE WHEN NOT l.is_identified THEN NULL
-                        WHEN f.units_per_order > {threshold or 0} THEN 'Wholesale' ELSE 'Retail' END AS account
-            FROM lines l LEFT JOIN customer_facts f USING (customer_id))
-        SELECT 'Identification' AS dimension, identification AS type, sum(revenue) AS revenue,
-               count(DISTINCT customer_id) AS customers FROM typed GROUP BY ALL
-        UNION ALL
-        SELECT 'Market', market, sum(revenue), count(DISTINCT customer_id) FROM typed GROUP BY ALL
-        UNION ALL
-        SELECT 'Account', account, sum(revenue), count(DISTINCT customer_id) FROM typed
-        WHERE account IS NOT NULL GROUP BY ALL
-        ORDER BY dimension, revenue DESC""").df()
-    customer_types["revenue_share_pct"] = 100 * customer_types["revenue"] / customer_types.groupby(
-        "dimension")["revenue"].transform("sum")
+    customer_types = _customer_types(con, wholesalers)
 
     new_vs_returning = con.execute("""
         SELECT date_trunc('month', l.invoice_date)::DATE AS period,
@@ -104,6 +85,45 @@ def company_performance(con: duckdb.DuckDBPyConnection, wholesaler_quantile: flo
         WHERE l.is_identified AND f.cohort IS NOT NULL GROUP BY ALL ORDER BY period, type""").df()
     new_vs_returning["period"] = pd.to_datetime(new_vs_returning["period"])
 
+    cohort_table = _cohorts(con, monthly["period"].max())
+
+    products = con.execute(f"""
+        SELECT coalesce(description, stock_code) AS product, sum(revenue) AS revenue, sum(quantity) AS units
+        FROM lines GROUP BY ALL ORDER BY revenue DESC LIMIT {TOP_PRODUCTS}""").df()
+
+    n_countries = con.execute("SELECT count(DISTINCT country) FROM lines").fetchone()[0]
+    result = CompanyPerformance(yearly, monthly, countries, customer_types, new_vs_returning, cohort_table, products)
+    result.summary = _summary(result, threshold, n_countries)
+    return result
+
+
+def _customer_types(con: duckdb.DuckDBPyConnection, wholesalers: pd.Series) -> pd.DataFrame:
+    """Revenue and customers by identification, market and account type (wholesale or retail)."""
+    con.register("wholesale_accounts", pd.DataFrame({"customer_id": pd.Series(wholesalers, dtype="string")}))
+    customer_types = con.execute("""
+        WITH typed AS (
+            SELECT l.revenue, l.customer_id,
+                   CASE WHEN l.is_identified THEN 'Identified' ELSE 'Unidentified (no customer id)' END AS identification,
+                   CASE WHEN l.country = 'United Kingdom' THEN 'United Kingdom' ELSE 'International' END AS market,
+                   CASE WHEN NOT l.is_identified THEN NULL
+                        WHEN l.customer_id IN (SELECT customer_id FROM wholesale_accounts) THEN 'Wholesale'
+                        ELSE 'Retail' END AS account
+            FROM lines l)
+        SELECT 'Identification' AS dimension, identification AS type, sum(revenue) AS revenue,
+               count(DISTINCT customer_id) AS customers FROM typed GROUP BY ALL
+        UNION ALL
+        SELECT 'Market', market, sum(revenue), count(DISTINCT customer_id) FROM typed GROUP BY ALL
+        UNION ALL
+        SELECT 'Account', account, sum(revenue), count(DISTINCT customer_id) FROM typed
+        WHERE account IS NOT NULL GROUP BY ALL
+        ORDER BY dimension, revenue DESC""").df()
+    customer_types["revenue_share_pct"] = 100 * customer_types["revenue"] / customer_types.groupby(
+        "dimension")["revenue"].transform("sum")
+    return customer_types
+
+
+def _cohorts(con: duckdb.DuckDBPyConnection, last_month: pd.Timestamp) -> pd.DataFrame:
+    """Share (%) of each month's new customers buying again 0..COHORT_MONTHS months later."""
     cohorts = con.execute(f"""
         WITH activity AS (
             SELECT DISTINCT customer_id, date_trunc('month', invoice_date) AS month
@@ -117,18 +137,9 @@ def company_performance(con: duckdb.DuckDBPyConnection, wholesaler_quantile: flo
     cohort_table = cohort_table.div(cohort_table[0], axis=0) * 100 if 0 in cohort_table else cohort_table
     cohort_table.index = pd.to_datetime(cohort_table.index)
     # months after the end of the data are unknown, not 0 %
-    last_month = monthly["period"].max()
     elapsed = ((last_month.year - cohort_table.index.year) * 12 + last_month.month - cohort_table.index.month).to_numpy()
     cohort_table = cohort_table.mask(cohort_table.columns.to_numpy()[None, :] > elapsed[:, None])
-
-    products = con.execute(f"""
-        SELECT coalesce(description, stock_code) AS product, sum(revenue) AS revenue, sum(quantity) AS units
-        FROM lines GROUP BY ALL ORDER BY revenue DESC LIMIT {TOP_PRODUCTS}""").df()
-
-    n_countries = con.execute("SELECT count(DISTINCT country) FROM lines").fetchone()[0]
-    result = CompanyPerformance(yearly, monthly, countries, customer_types, new_vs_returning, cohort_table, products)
-    result.summary = _summary(result, threshold, n_countries)
-    return result
+    return cohort_table
 
 
 def _summary(perf: CompanyPerformance, threshold: float | None, n_countries: int) -> dict:

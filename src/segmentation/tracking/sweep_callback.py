@@ -13,7 +13,7 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from segmentation.tracking import PARENT_FILE, ROLE_TAG, git_commit, setup
+from segmentation.tracking.runs import PARENT_FILE, ROLE_TAG, git_commit, setup
 
 TRAIN_JOB = "train"
 

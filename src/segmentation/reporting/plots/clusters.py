@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from segmentation.features import FEATURE_LABELS  # noqa: E402
-from segmentation.plots.style import GREY, PALETTE, save, style  # noqa: E402
+from segmentation.reporting.plots.style import GREY, PALETTE, save, style  # noqa: E402
 
 
 def color(cluster: int) -> str:

@@ -11,9 +11,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from segmentation.features import FEATURE_LABELS, signed_log1p  # noqa: E402
-from segmentation.plots.clusters import color  # noqa: E402
-from segmentation.plots.style import save, style  # noqa: E402
+from segmentation.features import FEATURE_LABELS  # noqa: E402
+from segmentation.preprocess import signed_log1p  # noqa: E402
+from segmentation.reporting.plots.clusters import color  # noqa: E402
+from segmentation.reporting.plots.style import save, style  # noqa: E402
 
 
 def snake(features: pd.DataFrame, labels: np.ndarray, names: dict[int, str], target: Path) -> None:

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from segmentation.plots.style import BLUE, GREEN, GREY, ORANGE, RED, save, style  # noqa: E402
+from segmentation.reporting.plots.style import BLUE, GREEN, GREY, ORANGE, RED, save, style  # noqa: E402
 
 
 def stability_curve(table: pd.DataFrame, summary: dict, target: Path) -> None:
@@ -34,6 +34,6 @@ def stability_curve(table: pd.DataFrame, summary: dict, target: Path) -> None:
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("Time since the baseline segmentation")
     ax.set_ylabel("Agreement (adjusted Rand index, 1 = identical)")
-    ax.set_title(summary["recommendation"].split(" Segments drift")[0], fontsize=12)
+    ax.set_title(summary["headline"], fontsize=12)
     ax.legend(frameon=False, fontsize=8.5, loc="lower left")
     save(fig, target)

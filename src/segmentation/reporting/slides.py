@@ -10,6 +10,9 @@ import pandas as pd
 from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
+from segmentation.catalog import atomic_path
+from segmentation.reporting.report_html import GLOSSARY
+
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 
 
@@ -69,15 +72,11 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
     _picture(slide("Map of customers"), pngs["map"])
     _picture(slide("How segments differ from the average customer"), pngs["snake"])
     if context.get("stability"):
-        plan = slide("Maintenance plan: " + context["stability"]["recommendation"].split(" Segments drift")[0])
+        plan = slide("Maintenance plan: " + context["stability"]["headline"])
         _picture(plan, pngs["stability_curve"], max_height=Inches(4.6))
         _bullets(plan, [context["stability"]["cost_tradeoff"]], top=Inches(6.1), size=14)
     _bullets(slide("Method"), [context["method"]], size=14)
-    from segmentation.report import GLOSSARY
-
     _bullets(slide("Glossary"), [f"{k}: {v}" for k, v in GLOSSARY.items()], size=14)
-    from segmentation.io import atomic_path
-
     with atomic_path(target) as tmp:
         tmp.write_bytes(_deterministic(deck))
     return len(deck.slides)

@@ -14,9 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 
-SECTIONS = ["Executive summary", "Company performance", "Customer segments", "Map of customers",
-            "How segments differ", "Maintenance plan", "Method", "Glossary"]
-
 GLOSSARY = {
     "Net sales": "Sales minus cancellations and returns, in pounds.",
     "Order": "One purchase invoice; a cancellation is not an order.",
@@ -31,6 +28,27 @@ GLOSSARY = {
     "Agreement score (ARI)": "How much two ways of grouping customers agree: 1 = identical, 0 = no better than chance.",
     "Refresh interval": "How long the segments stay valid before they should be rebuilt.",
 }
+
+
+STYLE = """ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d2430; margin: 0;
+        line-height: 1.5; background: #f6f7f9; }
+ main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; background: white; }
+ h1 { font-size: 30px; margin-bottom: 4px; } h2 { border-bottom: 3px solid #2f6690; padding-bottom: 4px;
+        margin-top: 44px; }
+ .subtitle { color: #5b6573; margin-top: 0; }
+ figure { margin: 18px 0; } img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
+ figcaption { color: #5b6573; font-size: 14px; text-align: center; }
+ .summary li { margin: 8px 0; font-size: 17px; }
+ .callout { background: #eaf2f8; border-left: 5px solid #2f6690; padding: 10px 14px; font-size: 18px; }
+ table { border-collapse: collapse; width: 100%; margin: 12px 0; }
+ th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #dde2e8; }
+ .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 16px; }
+ .card { border: 1px solid #dde2e8; border-radius: 8px; padding: 4px 16px 8px; break-inside: avoid; }
+ .card h3 { margin-bottom: 0; color: #2f6690; } .size { color: #5b6573; margin-top: 2px; }
+ dt { font-weight: bold; margin-top: 8px; } dd { margin-left: 0; }
+ @media print { body { background: white; } main { max-width: none; padding: 0; }
+   h2 { break-before: page; } h2.first { break-before: auto; } figure, .card, table { break-inside: avoid; } }
+"""
 
 
 def data_uri(png: bytes) -> str:
@@ -61,7 +79,7 @@ def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | No
                    f"{100 * target['share_of_revenue']:.0f}% of revenue): "
                    f"{target['actions'][0][0].lower()}{target['actions'][0][1:]}")
     if stability:
-        bullets.append(f"{stability['recommendation'].split(' Segments drift')[0]} "
+        bullets.append(f"{stability['headline']} "
                        "In between, place new and existing customers in the current segments at every data update.")
     else:
         bullets.append("Rebuild the segments regularly and place new customers in them at every data update.")
@@ -97,25 +115,7 @@ def render_html(context: Mapping) -> str:
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(context['title'])}</title>
 <style>
- body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d2430; margin: 0;
-        line-height: 1.5; background: #f6f7f9; }}
- main {{ max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; background: white; }}
- h1 {{ font-size: 30px; margin-bottom: 4px; }} h2 {{ border-bottom: 3px solid #2f6690; padding-bottom: 4px;
-        margin-top: 44px; }}
- .subtitle {{ color: #5b6573; margin-top: 0; }}
- figure {{ margin: 18px 0; }} img {{ max-width: 100%; height: auto; display: block; margin: 0 auto; }}
- figcaption {{ color: #5b6573; font-size: 14px; text-align: center; }}
- .summary li {{ margin: 8px 0; font-size: 17px; }}
- .callout {{ background: #eaf2f8; border-left: 5px solid #2f6690; padding: 10px 14px; font-size: 18px; }}
- table {{ border-collapse: collapse; width: 100%; margin: 12px 0; }}
- th, td {{ text-align: left; padding: 6px 10px; border-bottom: 1px solid #dde2e8; }}
- .cards {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 16px; }}
- .card {{ border: 1px solid #dde2e8; border-radius: 8px; padding: 4px 16px 8px; break-inside: avoid; }}
- .card h3 {{ margin-bottom: 0; color: #2f6690; }} .size {{ color: #5b6573; margin-top: 2px; }}
- dt {{ font-weight: bold; margin-top: 8px; }} dd {{ margin-left: 0; }}
- @media print {{ body {{ background: white; }} main {{ max-width: none; padding: 0; }}
-   h2 {{ break-before: page; }} h2.first {{ break-before: auto; }} figure, .card, table {{ break-inside: avoid; }} }}
-</style></head>
+{STYLE}</style></head>
 <body><main>
 <h1>{esc(context['title'])}</h1>
 <p class="subtitle">{esc(context['subtitle'])}</p>
@@ -148,8 +148,8 @@ Each segment has a name, its typical customer and what marketing can do.</p>
 
 def method_note(cfg: Mapping, train: Mapping, cleaning: Mapping | None) -> str:
     features, model = cfg["features"], cfg["model"]
-    shape = (f"k = {model['n_clusters']}" if model.get("n_clusters") else
-             f"minimum cluster size {model.get('min_cluster_size')}")
+    shape = ", ".join(f"{short} = {'auto' if model[key] is None else model[key]}"
+                      for key, short in (model["short_names"] or {}).items())
     cleaned = (f"{cleaning['lines_in']:,} invoice lines were cleaned to {cleaning['lines_out']:,} (duplicates, "
                "postage and fees, zero prices and entry errors removed); " if cleaning else "")
     return (f"Data: {cfg['data']['name']} transactions; {cleaned}only customers with a customer number are "

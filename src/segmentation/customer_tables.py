@@ -1,0 +1,43 @@
+"""The customer x feature table a step works on, as the config asks for it: a precomputed
+warehouse table, the features stage's output when it was built for this config, or computed
+now from the cleaned lines as of `features.cutoff`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from segmentation.catalog import Catalog, read_json, user_path
+from segmentation.cutoffs import data_span, resolve_cutoff
+from segmentation.errors import UserError
+from segmentation.features import features_from_file, read_precomputed
+
+
+def customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, str]:
+    """All features per customer, and the cutoff used (or 'precomputed')."""
+    features = cfg.features
+    if features.precomputed:
+        table = read_precomputed(user_path(features.precomputed), features.id_column or "customer_id",
+                                 list(features.columns))
+        return table, "precomputed"
+    clean_path = Catalog(cfg).clean
+    first, last = data_span(clean_path)
+    cutoff = resolve_cutoff(features.cutoff, first, last, "features.cutoff")
+    table = features_from_file(clean_path, cutoff)
+    if table.empty:
+        raise UserError(f"no identified customer has a purchase before {cutoff:%Y-%m-%d}. Fix: check features.cutoff.")
+    return table, f"{cutoff:%Y-%m-%d}"
+
+
+def load_customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, Path | None]:
+    """The features stage's table when it was built for this config (same cutoff and source),
+    else computed now; the path is None when computed."""
+    catalog = Catalog(cfg)
+    path, report_path = catalog.features, catalog.features_report
+    if path.is_file() and report_path.is_file():
+        built = read_json(report_path)
+        if built.get("cutoff_config") == cfg.features.cutoff and built.get("precomputed") == cfg.features.precomputed:
+            return pd.read_parquet(path), path
+    return customer_table(cfg)[0], None

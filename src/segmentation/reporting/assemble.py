@@ -1,0 +1,80 @@
+"""The management report and slide deck assembled from the pipeline's outputs: every input
+read through the catalog, every figure drawn, then HTML, slides and the segment table written."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from segmentation.catalog import Catalog, atomic_path, read_json, require, write_text
+from segmentation.reporting.naming import name_segments, segment_cards
+from segmentation.reporting.report_html import executive_summary, method_note, png, render_html
+from segmentation.reporting.slides import build_deck
+
+EDA_FIGURES = [("1_sales_per_month", "Sales per month"), ("2_sales_orders_customers_per_year", "Sales, orders and customers per year"),
+               ("4_customer_types", "Who the customers are"), ("3_sales_by_country", "Sales by country"),
+               ("7_cohort_retention", "How many new customers come back"), ("8_top_products", "Best-selling products")]
+SEGMENT_FIGURES = ("radar", "map", "snake", "heatmap")
+FIX = "run `dvc repro` up to the report stage."
+
+
+def gather(cfg: DictConfig, folder: Path) -> dict:
+    """Every input read, every segment figure drawn into `folder`; returns the report's context."""
+    from segmentation.reporting.plots.clusters import projection_map, radar
+    from segmentation.reporting.plots.segments import importance_heatmap, snake
+
+    catalog = Catalog(cfg)
+    train = read_json(require(catalog.train_output("train.json"), "training metrics", FIX))
+    profiles = pd.read_csv(require(catalog.train_output("cluster_profiles.csv"), "cluster profiles", FIX))
+    assignments = pd.read_parquet(require(catalog.train_output("assignments.parquet"), "assignments", FIX))
+    points = pd.read_parquet(require(catalog.train_output("map.parquet"), "map coordinates", FIX))
+    table = pd.read_parquet(require(catalog.features, "customer features", FIX)).set_index("customer_id")
+    eda = read_json(require(catalog.eda_summary, "company performance", FIX))
+    stability_path = catalog.stability_output("stability.json")
+    stability = read_json(stability_path) if stability_path.is_file() else None
+    cleaning = read_json(catalog.cleaning_report) if catalog.cleaning_report.is_file() else None
+
+    overrides = OmegaConf.to_container(cfg.naming.overrides, resolve=True) if cfg.naming.overrides else {}
+    names = name_segments(profiles, table, overrides)
+    cards = segment_cards(profiles, names)
+    features = table.loc[assignments["customer_id"]]
+    labels = assignments["cluster"].to_numpy()
+    used = list(cfg.features.columns)
+    radar(features[used], labels, folder / "radar.png", names)
+    projection_map(points[["x", "y"]].to_numpy(), points["cluster"].to_numpy(), cfg.projection.method,
+                   folder / "map.png", names)
+    snake(features[used], labels, names, folder / "snake.png")
+    importance_heatmap(features[used], labels, names, folder / "heatmap.png")
+    images = {key: png(catalog.figure(key)) for key, _ in EDA_FIGURES}
+    images.update({key: png(folder / f"{key}.png") for key in SEGMENT_FIGURES})
+    if stability:
+        images["stability_curve"] = png(require(catalog.stability_output("curve.png"), "stability curve", FIX))
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    return {
+        "title": "Customer segmentation: who buys, how, and what to do",
+        "subtitle": f"Data: {cfg.data.name} ({'synthetic rehearsal data' if cfg.data.name == 'synthetic' else 'transactions'}), "
+                    f"customers as of {read_json(catalog.features_report).get('cutoff')}.",
+        "summary": executive_summary(eda, cards, stability),
+        "cards": cards, "names": names, "images": images, "stability": stability,
+        "eda_figures": EDA_FIGURES, "method": method_note(plain, train, cleaning),
+    }
+
+
+def write_report(cfg: DictConfig) -> tuple[dict, int]:
+    """report.html, slides.pptx and the segment table; returns the context and the slide count."""
+    catalog = Catalog(cfg)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        context = gather(cfg, folder)
+        write_text(catalog.report, render_html(context))
+        pngs = {key: catalog.figure(key).read_bytes() for key, _ in EDA_FIGURES}
+        pngs.update({key: (folder / f"{key}.png").read_bytes() for key in SEGMENT_FIGURES})
+        if context["stability"]:
+            pngs["stability_curve"] = catalog.stability_output("curve.png").read_bytes()
+        slides = build_deck(context, pngs, catalog.slides)
+        with atomic_path(catalog.segment_names) as tmp:
+            context["cards"].assign(actions=context["cards"]["actions"].map(" | ".join)).to_csv(tmp, index=False)
+    return context, slides

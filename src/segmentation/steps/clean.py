@@ -1,0 +1,28 @@
+"""Apply the cleaning rules and write the per-rule report (DVC metrics)."""
+
+from __future__ import annotations
+
+import time
+
+from omegaconf import DictConfig, OmegaConf
+
+from segmentation.catalog import Catalog, atomic_path, write_json
+from segmentation.cleaning import clean_file
+from segmentation.errors import UserError
+
+
+def clean_step(cfg: DictConfig) -> dict:
+    catalog = Catalog(cfg)
+    source, target = catalog.raw, catalog.clean
+    if not source.is_file():
+        raise UserError(f"{source} not found. Fix: run the ingest stage first (`dvc repro ingest`).")
+    started = time.perf_counter()
+    with atomic_path(target) as tmp:
+        report = clean_file(source, tmp, OmegaConf.to_container(cfg.cleaning, resolve=True))
+        if report["lines_out"] == 0:
+            raise UserError("cleaning removed every line. Fix: check the cleaning rules (cleaning.*) and the data.")
+    write_json(catalog.cleaning_report, report)
+    removed = ", ".join(f"{name} {r['lines']:,}" for name, r in report["removed"].items())
+    print(f"clean: {report['lines_in']:,} -> {report['lines_out']:,} lines (removed: {removed}) "
+          f"in {time.perf_counter() - started:.1f}s")
+    return report
