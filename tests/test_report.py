@@ -18,6 +18,18 @@ import pytest  # noqa: E402
 from segmentation.reporting.naming import actions_for, name_segments, segment_cards, traits  # noqa: E402
 from segmentation.reporting.report_html import data_uri, executive_summary, render_html  # noqa: E402
 
+STABILITY = {"verdict": "refresh", "headline": "Refresh every 3 months.",
+                 "recommendation": "Refresh every 3 months. at M+4 (1998-02-01) agreement is 0.41.",
+                 "reasons": ["at M+4 (1998-02-01) agreement is 0.41 (interval 0.35-0.47), under the noise band 0.88-0.99"],
+                 "drift": "at M+4 (1998-02-01) agreement is 0.41", "band_low": 0.88, "band_median": 0.95,
+                 "band_high": 0.99, "band_samples": 30, "threshold": 0.8,
+                 "threshold_headline": "Refresh every 2 months.", "sensitivity": "holds for k = 3-5",
+                 "baseline_cutoff": "1997-10-01", "first_cutoff": "1997-10-02", "last_cutoff": "1998-07-01",
+                 "snapshots": 11, "population": "all",
+                 "warnings": [{"check": "customers_lost", "snapshot": "M+2", "count": 3,
+                               "message": "M+2 lacks 3 customer(s) present in an earlier snapshot."}],
+                 "cost_tradeoff": "Refreshing every 90 days means about 4 refreshes a year."}
+
 # a population of 100 customers: recency 1..100 days, frequency 1..100, spend 10..1000
 POPULATION = pd.DataFrame({"recency": np.arange(1, 101), "frequency": np.arange(1, 101),
                            "monetary": np.arange(1, 101) * 10.0, "avg_items_per_order": np.arange(1, 101) * 5.0,
@@ -81,10 +93,7 @@ def report_html() -> str:
     eda = {"revenue": {"2010": 8.5e6, "2011": 8.0e6}, "orders": {"2010": 20000, "2011": 19000},
            "customers": {"2010": 4200, "2011": 4100},
            "revenue_share_pct": {"united_kingdom": 91.0, "identified": 88.0, "wholesale": 20.0}}
-    stability = {"recommendation": "Refresh every 3 months. Segments drift fastest just before M+4 (2011-05-01).",
-                 "headline": "Refresh every 3 months.",
-                 "drift": "Segments drift fastest just before M+4 (2011-05-01).",
-                 "cost_tradeoff": "Refreshing every 90 days means about 4 refreshes a year."}
+    stability = STABILITY
     image = tiny_png()
     keys = ["a", "b", "radar", "map", "snake", "heatmap", "stability_curve"]
     context = {"title": "Customer segmentation", "subtitle": "test", "cards": cards,
@@ -101,6 +110,25 @@ def test_report_has_every_section_and_five_summary_points(report_html):
     summary = report_html.split('class="summary">')[1].split("</ul>")[0]
     assert summary.count("<li>") == 5
     assert "Refresh every 3 months" in report_html and "@media print" in report_html
+
+
+def test_the_maintenance_section_speaks_of_the_data_s_own_dates_band_sensitivity_and_checks(report_html):
+    section = re.sub(r'src="[^"]*"', "", report_html.split('id="maintenance-plan"')[1].split('id="method"')[0])
+    assert "data up to 30 September 1997" in section and "from 2 October 1997 to 1 July 1998" in section
+    assert "0.88 to 0.99" in section and "holds for k = 3-5" in section and "Business rule" in section
+    assert "M+2 lacks 3 customer(s)" in section and "Refresh plan" in section
+    assert "2011" not in section and "December 2010" not in section
+
+
+def test_a_verdict_without_an_interval_is_said_as_such():
+    from segmentation.reporting import maintenance_text
+
+    unstable = {**STABILITY, "verdict": "unstable_baseline", "reasons": ["agrees only 0.41 with itself"],
+                "headline": "The segmentation itself is unstable at the baseline (self-agreement 0.41).",
+                "cost_tradeoff": None, "refresh_interval_days": 0}
+    assert maintenance_text.VERDICT_TITLES["unstable_baseline"].startswith("No plan yet")
+    assert not any("Refreshing every" in line for line in maintenance_text.details(unstable))
+    assert "Until then" in maintenance_text.executive_sentence(unstable)
 
 
 def test_every_image_is_embedded_with_no_external_reference(report_html):
@@ -139,14 +167,13 @@ def test_slide_deck_has_one_idea_per_slide(tmp_path):
     plt.close(fig)
     pngs = {k: buffer.getvalue() for k in ["a", "radar", "map", "snake", "stability_curve"]}
     context = {"title": "Customer segmentation", "subtitle": "test", "cards": cards, "summary": ["one", "two"],
-               "stability": {"recommendation": "Refresh every 3 months.", "headline": "Refresh every 3 months.",
-                             "drift": "", "cost_tradeoff": "About 4 a year."},
+               "stability": STABILITY,
                "eda_figures": [("a", "Sales per month")], "method": "Method note."}
     count = build_deck(context, pngs, tmp_path / "deck.pptx")
     build_deck(context, pngs, tmp_path / "again.pptx")
     assert (tmp_path / "deck.pptx").read_bytes() == (tmp_path / "again.pptx").read_bytes()  # same content, same file
     titles = [s.shapes[0].text_frame.text for s in Presentation(str(tmp_path / "deck.pptx")).slides]
-    assert count == len(titles) == 12
+    assert count == len(titles) == 13
     assert titles[:3] == ["Customer segmentation", "Executive summary", "Sales per month"]
     assert {"Champions", "Lost", "Method", "Glossary"} <= set(titles)
-    assert any(t.startswith("Maintenance plan: Refresh every 3 months") for t in titles)
+    assert "Maintenance plan: refresh plan" in titles and "Maintenance plan: why" in titles

@@ -34,8 +34,13 @@ def test_snapshots_mark_customers_new_after_the_baseline(project):
     month = pd.read_parquet(project / "build" / "snapshots" / "M+1.parquet").set_index("customer_id")
     assert month["is_new"].to_dict() == {"A": False, "B": True, "C": False, "D": False}
     report = json.loads((project / "metrics" / "snapshots" / "M+1.json").read_text())
+    # B's only line (2011-01-01) falls in J+1's period; A's next one (2011-02-01 10:00) after M+1's
+    # cutoff: nothing was sold in [J+1, M+1), so M+1 repeats J+1
     assert report == {"cutoff": "2011-02-01", "days_after_baseline": 31, "customers": 4,
-                      "existing_customers": 3, "new_customers": 1}
+                      "existing_customers": 3, "new_customers": 1, "label": "M+1", "partial": False,
+                      "new_lines": 0, "no_new_data": True}
+    first_day = json.loads((project / "metrics" / "snapshots" / "J+1.json").read_text())
+    assert (first_day["new_lines"], first_day["no_new_data"]) == (1, False)
 
 
 def test_the_stage_builds_every_configured_snapshot_in_one_process_and_drops_stale_ones(project):

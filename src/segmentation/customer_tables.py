@@ -13,14 +13,15 @@ from segmentation.catalog import Catalog, read_json, user_path
 from segmentation.cutoffs import data_span, resolve_cutoff
 from segmentation.errors import UserError
 from segmentation.features import features_from_file, read_precomputed
+from segmentation.maintenance.series import id_column_in
 
 
 def customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, str]:
     """All features per customer, and the cutoff used (or 'precomputed')."""
     features = cfg.features
     if features.precomputed:
-        table = read_precomputed(user_path(features.precomputed), features.id_column or "customer_id",
-                                 list(features.columns))
+        path = user_path(features.precomputed)
+        table = read_precomputed(path, id_column_in(path, features.id_column), list(features.columns))
         return table, "precomputed"
     clean_path = Catalog(cfg).clean
     first, last = data_span(clean_path)

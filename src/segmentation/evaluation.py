@@ -69,6 +69,7 @@ def bootstrap_stability(refit: Callable[[np.ndarray], np.ndarray], X, labels: np
                         for d in np.unique(boot) if d != NOISE), default=0.0)
             jaccards[c].append(best)
     return {"bootstrap_ari_mean": float(np.mean(aris)), "bootstrap_ari_std": float(np.std(aris)),
+            "aris": [float(a) for a in aris],  # per resample: the maintenance study's noise band reuses them
             "bootstrap_resamples": int(resamples), "bootstrap_sample_size": int(size),
             "jaccard": {int(c): float(np.mean(v)) if v else float("nan") for c, v in jaccards.items()}}
 

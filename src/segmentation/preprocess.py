@@ -43,6 +43,11 @@ def select_features(table: pd.DataFrame, features: Mapping,
         raise UserError(f"features.columns has {unknown}, not in the feature table {list(table.columns)}. "
                         "Fix: list existing columns.")
     report = {"customers_in": int(len(table)), "wholesalers_removed": 0}
+    excluded = {str(i) for i in required(features, "exclude_ids", "features") or []}
+    if excluded:  # customers the user leaves out everywhere (e.g. hand-picked extremes)
+        dropped = table["customer_id"].astype(str).isin(excluded)
+        table = table.loc[~dropped]
+        report["excluded_ids"] = int(dropped.sum())
     if required(features, "drop_wholesalers", "features"):
         column = required(features, "wholesaler_column", "features")
         mask, threshold = wholesaler_mask(table, column, float(required(features, "wholesaler_quantile", "features")))

@@ -30,6 +30,7 @@ class TrainingResult:
     metrics: dict                # quality and bootstrap metrics
     selection: dict              # customers in / kept, wholesalers removed and threshold
     profiles: pd.DataFrame       # per segment: size, shares, mean and median of each feature
+    bootstrap_aris: list = field(default_factory=list)  # one ARI per bootstrap resample
     timings: dict = field(default_factory=dict)
 
 
@@ -61,9 +62,9 @@ def fit_and_evaluate(table: pd.DataFrame, features: Mapping, model: Mapping, eva
     stability = bootstrap_stability(refit_or_dissolve(pipeline, X), X, labels,
                                     int(required(evaluation, "bootstrap_resamples", "evaluation")), seed,
                                     required(evaluation, "bootstrap_max_customers", "evaluation"))
-    metrics.update({k: v for k, v in stability.items() if k != "jaccard"})
+    metrics.update({k: v for k, v in stability.items() if k not in ("jaccard", "aris")})
     metrics.update({f"jaccard_cluster_{c}": v for c, v in stability["jaccard"].items()})
     profile_columns = [c for c in ALL_FEATURES if c in table.columns] or list(X.columns)
     profiles = cluster_profiles(table.set_index("customer_id").loc[X.index, profile_columns], labels)
     timings["metrics_seconds"] = time.perf_counter() - started
-    return TrainingResult(pipeline, X, labels, scaled, metrics, selection, profiles, timings)
+    return TrainingResult(pipeline, X, labels, scaled, metrics, selection, profiles, stability["aris"], timings)

@@ -1,58 +1,107 @@
-"""The snapshot feature tables the maintenance study reads, and the study run on them.
+"""The snapshot series the maintenance study reads, its checks, and the study run on it.
 
-Tables come from the snapshots stage (through the catalog), or from a folder of precomputed
-per-customer tables (`stability.precomputed`: baseline.csv, J+1.csv, ...), whose cutoffs
-follow `snapshots.baseline` and the offsets exactly as the snapshots stage computes them.
+Tables come from the snapshots stage (through the catalog: the plan of `cutoffs.snapshot_plan`,
+with each snapshot's label and `no_new_data` flag), or from a folder of per-customer tables
+built elsewhere (`stability.precomputed`, read by `series.read_snapshot_series`: id column
+detected, features = `features.columns` when the tables have them, else every numeric column).
+Either way the series is checked (`series.check_series`) and the warnings travel with the result.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from segmentation.catalog import Catalog, read_json, user_path
-from segmentation.cutoffs import BASELINE, snapshot_names, snapshot_plan
+from segmentation.cutoffs import BASELINE, data_span, default_cutoff, snapshot_plan
 from segmentation.errors import UserError
-from segmentation.features import read_precomputed, with_membership
+from segmentation.features import with_membership
+from segmentation.maintenance.sensitivity import sensitivity as sensitivity_of
+from segmentation.maintenance.series import check_series, read_snapshot_series
 from segmentation.maintenance.study import temporal_stability
 
+CUMULATIVE = ("frequency", "total_invoices")  # per-customer totals that can only grow in cumulative snapshots
 
-def _precomputed(cfg: DictConfig, folder) -> tuple[dict, dict, dict]:
+
+@dataclass
+class SnapshotSeries:
+    tables: dict                  # name -> customer table (customer_id, features, is_new)
+    days: dict                    # name -> days after the baseline
+    cutoffs: dict                 # name -> effective cutoff (YYYY-MM-DD)
+    meta: dict                    # name -> {label, no_new_data, partial}
+    warnings: list = field(default_factory=list)
+    columns: list | None = None   # the features, when the tables impose them (precomputed)
+
+
+def _precomputed(cfg: DictConfig) -> SnapshotSeries:
     plan = snapshot_plan(cfg.snapshots)
-    baseline = plan[BASELINE]
-    tables, days, cutoffs = {}, {}, {}
-    for name, cutoff in plan.items():
-        path = next((p for p in (folder / f"{name}.parquet", folder / f"{name}.csv") if p.is_file()), None)
-        if path is None:
-            raise UserError(f"precomputed snapshot '{name}' not found in {folder} (looked for {name}.csv and "
-                            f"{name}.parquet). Fix: add it or set snapshots.offsets to the tables you have.")
-        tables[name] = read_precomputed(path, cfg.features.id_column or "customer_id", list(cfg.features.columns))
-        days[name], cutoffs[name] = int((cutoff - baseline).days), f"{cutoff:%Y-%m-%d}"
-    existing = tables[BASELINE]["customer_id"]
-    tables = {name: with_membership(table, existing) for name, table in tables.items()}
-    return tables, days, cutoffs
+    stability, features = cfg.stability, cfg.features
+    header_ok = list(features.columns)
+    tables, warnings = read_snapshot_series(user_path(stability.precomputed), list(plan),
+                                            OmegaConf.to_container(stability.precomputed_files) or None,
+                                            stability.precomputed_pattern, features.id_column, None)
+    columns = header_ok if set(header_ok) <= set(tables[BASELINE].columns) else \
+        [c for c in tables[BASELINE].columns if c != "customer_id"]
+    tables = {name: with_membership(t, tables[BASELINE]["customer_id"]) for name, t in tables.items()}
+    baseline = plan[BASELINE].cutoff
+    days = {name: int((plan[name].cutoff - baseline).days) for name in tables}
+    cutoffs = {name: f"{plan[name].cutoff:%Y-%m-%d}" for name in tables}
+    order = [name for name in plan if name in tables]
+    warnings += check_series(tables, order, [c for c in CUMULATIVE if c in columns])
+    copies = {w["snapshot"] for w in warnings if w["check"] == "identical_to_previous"}
+    meta = {name: {"label": name, "no_new_data": name in copies, "partial": False} for name in tables}
+    return SnapshotSeries(tables, days, cutoffs, meta, warnings, columns)
 
 
-def load_snapshots(cfg: DictConfig) -> tuple[dict, dict, dict]:
-    """(tables, days after baseline, cutoffs) for baseline and every configured offset."""
+def load_snapshots(cfg: DictConfig) -> SnapshotSeries:
+    """The series for baseline and every snapshot of the plan, with its warnings."""
     if cfg.stability.precomputed:
-        return _precomputed(cfg, user_path(cfg.stability.precomputed))
+        return _precomputed(cfg)
     catalog = Catalog(cfg)
-    tables, days, cutoffs = {}, {}, {}
-    for name in snapshot_names(cfg.snapshots.offsets):
+    span = data_span(catalog.clean)
+    series = SnapshotSeries({}, {}, {}, {})
+    for name in snapshot_plan(cfg.snapshots, span):
         path, report = catalog.snapshot(name), catalog.snapshot_report(name)
         if not path.is_file() or not report.is_file():
             raise UserError(f"snapshot '{name}' has not been built ({path}). Fix: run `dvc repro snapshots` "
                             "(or set stability.precomputed).")
-        tables[name] = pd.read_parquet(path)
+        series.tables[name] = pd.read_parquet(path)
         meta = read_json(report)
-        days[name], cutoffs[name] = int(meta["days_after_baseline"]), meta["cutoff"]
-    return tables, days, cutoffs
+        series.days[name], series.cutoffs[name] = int(meta["days_after_baseline"]), meta["cutoff"]
+        series.meta[name] = {key: meta.get(key, default) for key, default in
+                             (("label", name), ("no_new_data", False), ("partial", False))}
+    order = list(series.tables)
+    cutoffs = {name: pd.Timestamp(series.cutoffs[name]) for name in order}
+    series.warnings = check_series(series.tables, order, [c for c in CUMULATIVE if c in series.tables[BASELINE]],
+                                   cutoffs, span[1])
+    series.warnings += [{"check": "no_new_data", "snapshot": name, "count": 0,
+                         "message": f"{series.meta[name]['label']} ({series.cutoffs[name]}) adds no transaction after "
+                                    "the previous snapshot: shown, not counted in the verdict."}
+                        for name in order if series.meta[name]["no_new_data"]]
+    if default_cutoff(span[1]) < max(cutoffs.values()):
+        raise UserError("a snapshot cuts after the end of the data. Fix: rebuild them with `dvc repro snapshots`.")
+    return series
 
 
-def measure(cfg: DictConfig) -> dict:
-    """The study on the configured snapshots (see `study.temporal_stability`)."""
-    tables, days, cutoffs = load_snapshots(cfg)
-    return temporal_stability(tables, days, cutoffs, OmegaConf.to_container(cfg.features, resolve=True),
-                              OmegaConf.to_container(cfg.model, resolve=True),
-                              OmegaConf.to_container(cfg.stability, resolve=True), int(cfg.seed))
+def measure(cfg: DictConfig, bootstrap_aris: list[float] | None = None, sensitivity: bool = False) -> dict:
+    """The study on the configured snapshots (see `study.temporal_stability`), its warnings,
+    and, with `sensitivity`, the verdict at neighbouring configurations."""
+    series = load_snapshots(cfg)
+    features = OmegaConf.to_container(cfg.features, resolve=True)
+    if series.columns:
+        features["columns"] = series.columns
+    model = OmegaConf.to_container(cfg.model, resolve=True)
+    stability = OmegaConf.to_container(cfg.stability, resolve=True)
+
+    def study(model_cfg: dict, settings: dict, aris) -> dict:
+        return temporal_stability(series.tables, series.days, series.cutoffs, features, model_cfg, settings,
+                                  int(cfg.seed), meta=series.meta, bootstrap_aris=aris)
+
+    result = study(model, stability, bootstrap_aris)
+    result["summary"]["warnings"] = series.warnings
+    if sensitivity:
+        light = {**stability, "classifiers": [], "strategy": "keep"}  # the verdict only
+        result["summary"].update(sensitivity_of(model, result["summary"], lambda m: study(m, light, None)["summary"]))
+    return result

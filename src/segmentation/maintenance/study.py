@@ -13,7 +13,11 @@ later snapshot (the configured offsets, e.g. J+1, J+15, M+1 ... M+12):
 - each classifier trained on the baseline labels (random forest, nearest centroid):
   accuracy and ARI against refit.
 
-The refresh recommendation read from the curve is `recommendation.recommend`.
+Each agreement gets a bootstrap interval over customers (`noise.ari_interval`); the baseline's
+self-agreement under other seeds and resampled customers is the noise band (`baseline_noise`);
+the verdict (`verdict.decide`) declares drift only below that band, and the absolute threshold
+rule (`recommendation.recommend`) is reported beside it. `stability.population: existing`
+refits only on customers present at the baseline (the published method).
 """
 
 from __future__ import annotations
@@ -28,12 +32,17 @@ from sklearn.metrics import adjusted_rand_score
 from segmentation.config import required
 from segmentation.cutoffs import BASELINE
 from segmentation.errors import UserError
+from segmentation.evaluation import bootstrap_stability
+from segmentation.maintenance.noise import ari_interval, band, seed_agreement
 from segmentation.maintenance.recommendation import cost_tradeoff, recommend
-from segmentation.models import ModelFailure, fit_labels, make_pipeline
+from segmentation.maintenance.verdict import decide, usable
+from segmentation.models import NOISE, ModelFailure, fit_labels, make_pipeline
 from segmentation.preprocess import preprocessor_for, select_features
+from segmentation.training import refit_or_dissolve
 
 SUMMARY_OFFSETS = {"ari_j15": "J+15", "ari_m1": "M+1", "ari_m3": "M+3", "ari_m6": "M+6", "ari_m12": "M+12"}
 CURVES = ("keep_vs_refit", "baseline_vs_refit")
+POPULATIONS = ("all", "existing")  # refit on every customer at the snapshot, or only those of the baseline
 
 
 def matched(reference: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -64,8 +73,10 @@ def make_classifier(name: str, seed: int):
 
 
 def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, baseline_labels: pd.Series,
-                 baseline_model, fit: Callable[[pd.DataFrame], np.ndarray], classifiers: Mapping) -> dict:
-    """Every stability figure of one snapshot (see module docstring)."""
+                 baseline_model, fit: Callable[[pd.DataFrame], np.ndarray], classifiers: Mapping,
+                 interval_resamples: int, seed: int) -> dict:
+    """Every stability figure of one snapshot (see module docstring), with a bootstrap interval
+    over customers for both agreement curves."""
     keep = np.asarray(baseline_model.predict(X))
     try:
         refit = np.asarray(fit(X))
@@ -74,11 +85,16 @@ def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, basel
     existing = ~is_new.to_numpy()
     base = baseline_labels.reindex(X.index).to_numpy()[existing]
     new_keep = pd.Series(keep[~existing]).value_counts(normalize=True).sort_index()
+    keep_low, keep_high = ari_interval(keep, refit, interval_resamples, seed)
+    base_low, base_high = (ari_interval(base, refit[existing], interval_resamples, seed) if existing.any()
+                           else (float("nan"), float("nan")))
     row = {
         "snapshot": name, "days": int(days), "customers": int(len(X)),
         "existing_customers": int(existing.sum()), "new_customers": int((~existing).sum()),
         "ari_keep_vs_refit": float(adjusted_rand_score(keep, refit)),
+        "ari_keep_vs_refit_low": keep_low, "ari_keep_vs_refit_high": keep_high,
         "ari_baseline_vs_refit": float(adjusted_rand_score(base, refit[existing])) if existing.any() else float("nan"),
+        "ari_baseline_vs_refit_low": base_low, "ari_baseline_vs_refit_high": base_high,
         "changed_share": 1 - agreement(base, refit[existing]) if existing.any() else float("nan"),
         "mislabelled_share": 1 - agreement(refit, keep),
         "new_by_segment": {int(k): round(float(v), 4) for k, v in new_keep.items()},
@@ -90,19 +106,44 @@ def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, basel
     return row
 
 
+def baseline_noise(baseline_X: pd.DataFrame, labels: np.ndarray, features: Mapping, model: Mapping,
+                   stability: Mapping, seed: int, bootstrap_aris: list[float] | None) -> dict:
+    """The noise band: self-agreement of the baseline under other seeds and on bootstrap
+    resamples of its customers (`bootstrap_aris` reuses a training run's own resamples)."""
+    seeds = [seed + 1 + i for i in range(int(required(stability, "noise_seeds", "stability")))]
+    values = seed_agreement(labels, lambda s: _refit_or_nan(make_pipeline(features, model, s), baseline_X), seeds)
+    if bootstrap_aris is None:
+        pipeline = make_pipeline(features, model, seed)
+        bootstrap_aris = bootstrap_stability(refit_or_dissolve(pipeline, baseline_X), baseline_X, labels,
+                                             int(required(stability, "noise_resamples", "stability")), seed)["aris"]
+    return band([*values, *bootstrap_aris])
+
+
+def _refit_or_nan(pipeline, X: pd.DataFrame) -> np.ndarray:
+    try:
+        return fit_labels(pipeline, X)
+    except ModelFailure:
+        return np.full(len(X), NOISE)
+
+
 def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, int], cutoffs: Mapping[str, str],
-                       features: Mapping, model: Mapping, stability: Mapping, seed: int) -> dict:
+                       features: Mapping, model: Mapping, stability: Mapping, seed: int,
+                       meta: Mapping[str, Mapping] | None = None, bootstrap_aris: list[float] | None = None) -> dict:
     """The whole maintenance-contract computation on snapshot feature tables.
 
     `tables` maps snapshot names (with "baseline") to feature tables with `customer_id` and
-    `is_new`. Returns the per-snapshot table, the summary and the current assignments.
+    `is_new`; `meta` gives, per snapshot, its `label` and `no_new_data` flag (from the
+    snapshots stage). Returns the per-snapshot table, the summary (verdict, noise band,
+    threshold rule) and the current assignments.
     """
     from sklearn.pipeline import Pipeline
 
     curve = required(stability, "curve", "stability")
     if curve not in CURVES:
         raise UserError(f"stability.curve='{curve}' is unknown. Fix: use one of {list(CURVES)}.")
-    threshold = float(required(stability, "threshold", "stability"))
+    population = required(stability, "population", "stability")
+    if population not in POPULATIONS:
+        raise UserError(f"stability.population='{population}' is unknown. Fix: use one of {list(POPULATIONS)}.")
     baseline_X, selection = select_features(tables[BASELINE], features)
     wholesaler_threshold = selection.get("wholesaler_threshold")
     baseline_model = make_pipeline(features, model, seed)
@@ -115,26 +156,56 @@ def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, in
     def refit(X: pd.DataFrame) -> np.ndarray:
         return fit_labels(make_pipeline(features, model, seed), X)
 
+    resamples = int(required(stability, "interval_resamples", "stability"))
     rows, latest = [], None
     for name in sorted((n for n in tables if n != BASELINE), key=lambda n: days[n]):
         X, _ = select_features(tables[name], features, wholesaler_threshold=wholesaler_threshold)
         is_new = tables[name].set_index("customer_id")["is_new"].reindex(X.index).fillna(True).astype(bool)
-        rows.append({**snapshot_row(name, days[name], X, is_new, baseline_labels, baseline_model, refit, classifiers),
-                     "cutoff": cutoffs[name]})
+        if population == "existing":
+            X, is_new = X[~is_new.to_numpy()], is_new[~is_new.to_numpy()]
+        about = dict((meta or {}).get(name, {}))
+        rows.append({**snapshot_row(name, days[name], X, is_new, baseline_labels, baseline_model, refit, classifiers,
+                                    resamples, seed),
+                     "cutoff": cutoffs[name], "label": about.get("label", name),
+                     "no_new_data": bool(about.get("no_new_data", False))})
         latest = (name, X)
     table = pd.DataFrame(rows)
-    summary = recommend(table, curve, threshold)
-    for key, offset in SUMMARY_OFFSETS.items():
-        hit = table.loc[table["snapshot"] == offset, f"ari_{curve}"]
-        if len(hit):
-            summary[key] = float(hit.iloc[0])
-    summary["cost_tradeoff"] = cost_tradeoff(table, summary["refresh_interval_days"])
-    summary["curve"] = curve
-    summary["threshold"] = threshold
-    summary["baseline_customers"] = int(len(baseline_X))
+    noise = baseline_noise(baseline_X, baseline_labels.to_numpy(), features, model, stability, seed, bootstrap_aris)
+    summary = summarise(table, curve, noise, stability, len(baseline_X), population, selection)
+    summary.update(baseline_cutoff=cutoffs[BASELINE], snapshots=int(len(table)),
+                   first_cutoff=str(table["cutoff"].min()) if len(table) else cutoffs[BASELINE],
+                   last_cutoff=str(table["cutoff"].max()) if len(table) else cutoffs[BASELINE])
     return {"table": table, "summary": summary,
             "current": current_assignments(latest, required(stability, "strategy", "stability"), baseline_model,
                                            classifiers, baseline_labels, refit) if latest else None}
+
+
+def summarise(table: pd.DataFrame, curve: str, noise: Mapping, stability: Mapping, baseline_customers: int,
+              population: str, selection: Mapping) -> dict:
+    """The verdict (noise band rule), the absolute-threshold rule beside it, and headline numbers."""
+    threshold = float(required(stability, "threshold", "stability"))
+    rules = {key: required(stability, key, "stability") for key in
+             ("min_baseline_customers", "min_new_customers", "min_offsets", "self_agreement_floor")}
+    if population == "existing":
+        rules["min_new_customers"] = 0  # new customers are left out by design
+    new_customers = int(table["new_customers"].max()) if "new_customers" in table and len(table) else 0
+    counts = {"baseline_customers": baseline_customers, "new_customers": new_customers}
+    summary = decide(table, curve, noise, counts, rules)
+    by_threshold = recommend(usable(table, f"ari_{curve}"), curve, threshold) if summary["usable_snapshots"] else {}
+    summary.update({f"threshold_{k}": v for k, v in by_threshold.items() if k in ("refresh_interval_days",
+                                                                                 "refresh_interval_months", "headline")})
+    summary["recommendation"] = " ".join([summary["headline"], *summary["reasons"][:1]]) if summary["verdict"] == "refresh" \
+        else summary["headline"]
+    summary["drift"] = summary["reasons"][0] if summary["verdict"] == "refresh" else ""
+    for key, offset in SUMMARY_OFFSETS.items():
+        hit = table.loc[table["snapshot"] == offset, f"ari_{curve}"] if len(table) else []
+        if len(hit):
+            summary[key] = float(hit.iloc[0])
+    if summary["verdict"] == "refresh":
+        summary["cost_tradeoff"] = cost_tradeoff(usable(table, f"ari_{curve}"), summary["refresh_interval_days"])
+    summary.update(curve=curve, threshold=threshold, population=population, baseline_customers=baseline_customers,
+                   new_customers=new_customers, excluded_ids=int(selection.get("excluded_ids", 0)))
+    return summary
 
 
 def current_assignments(latest, strategy: str, baseline_model, classifiers: Mapping, baseline_labels: pd.Series,

@@ -59,7 +59,7 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
                     f"customers as of {read_json(catalog.features_report).get('cutoff')}.",
         "summary": executive_summary(eda, cards, stability),
         "cards": cards, "names": names, "images": images, "stability": stability,
-        "eda_figures": EDA_FIGURES, "method": method_note(plain, train, cleaning),
+        "eda_figures": EDA_FIGURES, "method": method_note(plain, train, cleaning, stability),
     }
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from segmentation.reporting import maintenance_text
+
 GLOSSARY = {
     "Net sales": "Sales minus cancellations and returns, in pounds.",
     "Order": "One purchase invoice; a cancellation is not an order.",
@@ -27,6 +29,8 @@ GLOSSARY = {
     "Wholesaler": "A customer whose orders are far larger than almost everyone else's.",
     "Agreement score (ARI)": "How much two ways of grouping customers agree: 1 = identical, 0 = no better than chance.",
     "Refresh interval": "How long the segments stay valid before they should be rebuilt.",
+    "Noise band": "How much the segmentation disagrees with itself when rebuilt on the same data: smaller "
+                  "changes are noise, not a change in customers.",
 }
 
 
@@ -79,8 +83,7 @@ def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | No
                    f"{100 * target['share_of_revenue']:.0f}% of revenue): "
                    f"{target['actions'][0][0].lower()}{target['actions'][0][1:]}")
     if stability:
-        bullets.append(f"{stability['headline']} "
-                       "In between, place new and existing customers in the current segments at every data update.")
+        bullets.append(maintenance_text.executive_sentence(stability))
     else:
         bullets.append("Rebuild the segments regularly and place new customers in them at every data update.")
     return bullets
@@ -104,11 +107,8 @@ def render_html(context: Mapping) -> str:
         f"<p>{esc(c['traits'])}</p><p><b>What to do</b></p><ul>"
         + "".join(f"<li>{esc(a)}</li>" for a in c["actions"]) + "</ul></div>" for _, c in cards.iterrows())
     stability = context.get("stability")
-    maintenance = ("<p>The segments were rebuilt at each month of 2011 and compared with the segments of "
-                   "31 December 2010.</p>"
-                   f"<p class='callout'>{esc(stability['recommendation'])}</p><p>{esc(stability['cost_tradeoff'])}</p>"
-                   + _img(images["stability_curve"], "How long the segments stay valid")
-                   if stability else "<p>The maintenance study has not been run for this segmentation.</p>")
+    maintenance = _maintenance(stability, images) if stability else \
+        "<p>The maintenance study has not been run for this segmentation.</p>"
     glossary = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in GLOSSARY.items())
     performance = "".join(_img(images[key], caption) for key, caption in context["eda_figures"])
     return f"""<!DOCTYPE html>
@@ -146,7 +146,18 @@ Each segment has a name, its typical customer and what marketing can do.</p>
 """
 
 
-def method_note(cfg: Mapping, train: Mapping, cleaning: Mapping | None) -> str:
+def _maintenance(stability: Mapping, images: Mapping) -> str:
+    esc = html.escape
+    title = maintenance_text.VERDICT_TITLES[stability["verdict"]]
+    warned = maintenance_text.warnings(stability)
+    return (f"<p>{esc(maintenance_text.scope(stability))}</p>"
+            f"<p class='callout'><b>{esc(title)}.</b> {esc(stability['headline'])}</p>"
+            + "".join(f"<p>{esc(line)}</p>" for line in maintenance_text.details(stability))
+            + (f"<p><b>Data checks</b></p><ul>{''.join(f'<li>{esc(w)}</li>' for w in warned)}</ul>" if warned else "")
+            + _img(images["stability_curve"], "How long the segments stay valid"))
+
+
+def method_note(cfg: Mapping, train: Mapping, cleaning: Mapping | None, stability: Mapping | None = None) -> str:
     features, model = cfg["features"], cfg["model"]
     shape = ", ".join(f"{short} = {'auto' if model[key] is None else model[key]}"
                       for key, short in (model["short_names"] or {}).items())
@@ -160,8 +171,8 @@ def method_note(cfg: Mapping, train: Mapping, cleaning: Mapping | None) -> str:
             f"(-1 to 1, higher is better separated), bootstrap agreement {train.get('bootstrap_ari_mean', float('nan')):.2f} "
             f"over {int(train.get('bootstrap_resamples', 0))} resamples (1 = the same segments every time). "
             "Segment names follow fixed rules on recency, frequency and spend relative to all customers. "
-            "Stability: the model fitted on data to 31/12/2010 is compared month by month with a model refitted on "
-            "later data. Everything is reproducible with `dvc repro` and tracked in MLflow.")
+            f"{maintenance_text.method_sentence(stability)} Everything is reproducible with `dvc repro` and tracked "
+            "in MLflow.")
 
 
 def png(path: Path) -> str:

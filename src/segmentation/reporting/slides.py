@@ -11,6 +11,7 @@ from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
 from segmentation.catalog import atomic_path
+from segmentation.reporting import maintenance_text
 from segmentation.reporting.report_html import GLOSSARY
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -72,9 +73,13 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
     _picture(slide("Map of customers"), pngs["map"])
     _picture(slide("How segments differ from the average customer"), pngs["snake"])
     if context.get("stability"):
-        plan = slide("Maintenance plan: " + context["stability"]["headline"])
-        _picture(plan, pngs["stability_curve"], max_height=Inches(4.6))
-        _bullets(plan, [context["stability"]["cost_tradeoff"]], top=Inches(6.1), size=14)
+        stability = context["stability"]
+        plan = slide(f"Maintenance plan: {maintenance_text.VERDICT_TITLES[stability['verdict']].lower()}")
+        _picture(plan, pngs["stability_curve"], top=Inches(1.2), max_height=Inches(4.4))
+        _bullets(plan, [stability["headline"], maintenance_text.band_sentence(stability)], top=Inches(5.7), size=13)
+        _bullets(slide("Maintenance plan: why"), [maintenance_text.scope(stability), *maintenance_text.details(stability),
+                                                 *[f"Data check: {w}" for w in maintenance_text.warnings(stability)]],
+                 size=14)
     _bullets(slide("Method"), [context["method"]], size=14)
     _bullets(slide("Glossary"), [f"{k}: {v}" for k, v in GLOSSARY.items()], size=14)
     with atomic_path(target) as tmp:

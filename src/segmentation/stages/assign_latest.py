@@ -12,7 +12,7 @@ from omegaconf import DictConfig
 
 from segmentation.assignment import assign_features
 from segmentation.catalog import Catalog, read_json, write_frame
-from segmentation.cutoffs import latest_snapshot
+from segmentation.cutoffs import data_span, latest_snapshot
 from segmentation.errors import UserError
 from segmentation.registry import load_champion, load_trained_default
 from segmentation.stages import run_stage
@@ -21,7 +21,7 @@ from segmentation.stages import run_stage
 def run(cfg: DictConfig) -> pd.DataFrame:
     catalog = Catalog(cfg)
     champion = read_json(catalog.champion)
-    latest = latest_snapshot(cfg.snapshots)
+    latest = latest_snapshot(cfg.snapshots, data_span(catalog.clean))
     table = pd.read_parquet(catalog.snapshot(latest))
     try:
         if not champion.get("version"):

@@ -1,9 +1,10 @@
-"""Stage `snapshots`: features at the baseline and at every configured offset after it.
+"""Stage `snapshots`: features at the baseline and at every snapshot of the plan after it.
 
-`python -m segmentation.stages.snapshots [baseline|J+1|M+3...]` writes, for every snapshot
-(or the one named), its feature table (every feature, plus `is_new`: the customer had no
-purchase before the baseline cutoff) and a small report, through the catalog. Snapshots no
-longer configured are removed, so the folder matches `snapshots.offsets`.
+`python -m segmentation.stages.snapshots [baseline|J+1|M+3...]` writes, for every snapshot of
+the plan (`cutoffs.snapshot_plan`: the baseline, `auto` or a date, then the offsets the data
+covers, the last one possibly partial), or the one named, its feature table (every feature,
+plus `is_new`: the customer had no purchase before the baseline cutoff) and a small report,
+through the catalog. Snapshots not in the plan are removed, so the folder matches it.
 """
 
 from __future__ import annotations
@@ -15,45 +16,63 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from segmentation.catalog import Catalog, write_frame, write_json
-from segmentation.cutoffs import BASELINE, data_span, snapshot_plan
+from segmentation.cutoffs import BASELINE, SnapshotCut, data_span, lines_per_period, snapshot_names, snapshot_plan
 from segmentation.errors import UserError
 from segmentation.features import features_from_file, with_membership
 from segmentation.stages import run_stage
 
 
-def build(cfg: DictConfig, name: str, plan: dict[str, pd.Timestamp]) -> dict:
-    """One snapshot's table and report."""
+def _table(catalog: Catalog, cut: SnapshotCut) -> pd.DataFrame:
+    table = features_from_file(catalog.clean, cut.cutoff)
+    if cut.name == BASELINE:
+        return table.assign(is_new=False)
+    baseline_path = catalog.snapshot(BASELINE)
+    if not baseline_path.is_file():
+        raise UserError(f"{baseline_path} not found. Fix: build the baseline first "
+                        "(`python -m segmentation.stages.snapshots baseline`).")
+    return with_membership(table, pd.read_parquet(baseline_path, columns=["customer_id"])["customer_id"])
+
+
+def build(cfg: DictConfig, cut: SnapshotCut, baseline: pd.Timestamp, new_lines: int) -> dict:
+    """One snapshot's table and report. `new_lines`: cleaned lines since the previous snapshot's
+    cutoff (for the baseline, before it); none after the baseline means it repeats the previous."""
     started = time.perf_counter()
     catalog = Catalog(cfg)
-    baseline, cutoff = plan[BASELINE], plan[name]
-    table = features_from_file(catalog.clean, cutoff)
-    if name == BASELINE:
-        table = table.assign(is_new=False)
-    else:
-        baseline_path = catalog.snapshot(BASELINE)
-        if not baseline_path.is_file():
-            raise UserError(f"{baseline_path} not found. Fix: build the baseline first "
-                            "(`python -m segmentation.stages.snapshots baseline`).")
-        table = with_membership(table, pd.read_parquet(baseline_path, columns=["customer_id"])["customer_id"])
-    write_frame(table, catalog.snapshot(name))
-    report = {"cutoff": f"{cutoff:%Y-%m-%d}", "days_after_baseline": int((cutoff - baseline).days),
+    table = _table(catalog, cut)
+    write_frame(table, catalog.snapshot(cut.name))
+    report = {"cutoff": f"{cut.cutoff:%Y-%m-%d}", "days_after_baseline": int((cut.cutoff - baseline).days),
               "customers": int(len(table)), "existing_customers": int((~table["is_new"]).sum()),
-              "new_customers": int(table["is_new"].sum())}
-    write_json(catalog.snapshot_report(name), report)
-    print(f"snapshot {name}: {report['customers']:,} customers as of {report['cutoff']} "
-          f"({report['new_customers']:,} new) in {time.perf_counter() - started:.1f}s")
+              "new_customers": int(table["is_new"].sum()), "label": cut.label, "partial": bool(cut.partial),
+              "new_lines": int(new_lines), "no_new_data": bool(cut.name != BASELINE and new_lines == 0)}
+    write_json(catalog.snapshot_report(cut.name), report)
+    repeat = "; no new data: repeats the previous snapshot" if report["no_new_data"] else ""
+    print(f"snapshot {cut.label}: {report['customers']:,} customers as of {report['cutoff']} "
+          f"({report['new_customers']:,} new, {report['new_lines']:,} new lines{repeat}) "
+          f"in {time.perf_counter() - started:.1f}s")
     return report
 
 
+def _check_name(cfg: DictConfig, name: str, plan: dict[str, SnapshotCut], last) -> None:
+    if name in plan:
+        return
+    if name in snapshot_names(cfg.snapshots.offsets):
+        raise UserError(f"snapshot '{name}' starts after the end of the data (last line {last:%Y-%m-%d}), so it is "
+                        f"not built. Fix: use one of {list(plan)}.")
+    raise UserError(f"snapshot '{name}' is not configured. Fix: use one of {list(plan)}.")
+
+
 def run(cfg: DictConfig, name: str | None = None) -> dict:
-    """Every configured snapshot (stale ones removed), or only `name`."""
+    """Every snapshot of the plan (stale ones removed), or only `name`."""
     catalog = Catalog(cfg)
-    plan = snapshot_plan(cfg.snapshots, data_span(catalog.clean))
+    span = data_span(catalog.clean)
+    plan = snapshot_plan(cfg.snapshots, span)
     if name is not None:
-        if name not in plan:
-            raise UserError(f"snapshot '{name}' is not configured. Fix: use one of {list(plan)}.")
-        return build(cfg, name, plan)
-    reports = {each: build(cfg, each, plan) for each in plan}
+        _check_name(cfg, name, plan, span[1])
+    counts = dict(zip(plan, lines_per_period(catalog.clean, [cut.cutoff for cut in plan.values()])))
+    baseline = plan[BASELINE].cutoff
+    if name is not None:
+        return build(cfg, plan[name], baseline, counts[name])
+    reports = {each: build(cfg, cut, baseline, counts[each]) for each, cut in plan.items()}
     wanted = {catalog.snapshot(each) for each in plan} | {catalog.snapshot_report(each) for each in plan}
     for stale in set(catalog.snapshot_files()) - wanted:
         stale.unlink()

@@ -18,13 +18,11 @@ def run(cfg: DictConfig) -> dict:
     started = time.perf_counter()
     catalog = Catalog(cfg)
     with tracked_run(cfg, tags={"segmentation.role": "stability"}):
-        result = measure(cfg)
+        result = measure(cfg, sensitivity=cfg.stability.sensitivity)
         log_maintenance(result, outputs.write(result, catalog.stability))
         write_frame(result["current"], catalog.stability_output("current_assignments.parquet"))
-    summary = result["summary"]
-    print(f"stability: {summary['recommendation']} (curve {summary['curve']}, "
-          f"{time.perf_counter() - started:.1f}s)")
-    return summary
+    print(f"stability ({result['summary']['curve']}, {time.perf_counter() - started:.1f}s):\n{outputs.as_text(result)}")
+    return result["summary"]
 
 
 if __name__ == "__main__":

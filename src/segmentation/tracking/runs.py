@@ -152,17 +152,24 @@ def parent_run_id_for(sweep_dir: str | os.PathLike | None) -> str | None:
 
 
 def log_maintenance(result: dict, files: list[Path]) -> None:
-    """Into the active run: `ari_temporal` per day after the baseline, the summary's numbers,
-    the recommendation as a tag, and the study's files."""
+    """Into the active run: `ari_temporal` (and its interval) per day after the baseline, the
+    summary's numbers (band, interval, threshold rule), the verdict, its reasons, the
+    sensitivity and the warnings as tags, and the study's files."""
     import mlflow
     import pandas as pd
 
-    summary = result["summary"]
+    summary, column = result["summary"], f"ari_{result['summary']['curve']}"
     for _, row in result["table"].iterrows():
-        if pd.notna(row.get(f"ari_{summary['curve']}")):
-            mlflow.log_metric("ari_temporal", float(row[f"ari_{summary['curve']}"]), step=int(row["days"]))
+        if pd.notna(row.get(column)):
+            for key, name in ((column, "ari_temporal"), (f"{column}_low", "ari_temporal_low"),
+                              (f"{column}_high", "ari_temporal_high")):
+                mlflow.log_metric(name, float(row[key]), step=int(row["days"]))
     mlflow.log_metrics({k: float(v) for k, v in summary.items() if isinstance(v, (int, float)) and not isinstance(v, bool)})
-    mlflow.set_tag("refresh_recommendation", summary["recommendation"])
+    mlflow.set_tags({"refresh_recommendation": summary["recommendation"], "maintenance_verdict": summary["verdict"],
+                     "maintenance_reasons": " | ".join(summary["reasons"])[:5000],
+                     "maintenance_sensitivity": summary.get("sensitivity") or "not measured",
+                     "maintenance_warnings": " | ".join(w["message"] for w in summary.get("warnings", []))[:5000]
+                     or "none"})
     for path in files:
         mlflow.log_artifact(str(path), artifact_path="stability")
 

@@ -49,8 +49,10 @@ def tracked_training(cfg: DictConfig, parent_run_id: str | None = None, write_ou
             from segmentation.maintenance import outputs
             from segmentation.maintenance.snapshot_tables import measure
 
-            study = measure(cfg)  # reads the cached snapshot tables, never recomputes them
+            # reads the cached snapshot tables; the band reuses this run's bootstrap resamples
+            study = measure(cfg, bootstrap_aris=result.bootstrap_aris, sensitivity=cfg.stability.sensitivity_in_runs)
             log_maintenance(study, outputs.write(study, folder / "stability"))
+            print(outputs.as_text(study))
             metrics.update({k: v for k, v in study["summary"].items() if isinstance(v, (int, float))})
             timings["stability_seconds"] = time.perf_counter() - started
         retry_locked(mlflow.log_metrics, timings)
