@@ -194,8 +194,8 @@ def summarise(table: pd.DataFrame, curve: str, noise: Mapping, stability: Mappin
     by_threshold = recommend(usable(table, f"ari_{curve}"), curve, threshold) if summary["usable_snapshots"] else {}
     summary.update({f"threshold_{k}": v for k, v in by_threshold.items() if k in ("refresh_interval_days",
                                                                                  "refresh_interval_months", "headline")})
-    summary["recommendation"] = " ".join([summary["headline"], *summary["reasons"][:1]]) if summary["verdict"] == "refresh" \
-        else summary["headline"]
+    summary["recommendation"] = (f"{summary['headline']} Why: {summary['reasons'][0]}." if summary["verdict"] == "refresh"
+                                 else summary["headline"])
     summary["drift"] = summary["reasons"][0] if summary["verdict"] == "refresh" else ""
     for key, offset in SUMMARY_OFFSETS.items():
         hit = table.loc[table["snapshot"] == offset, f"ari_{curve}"] if len(table) else []

@@ -58,7 +58,9 @@ def decide(table: pd.DataFrame, curve: str, noise: Mapping, counts: Mapping, rul
     if not noise["band_median"] >= rules["self_agreement_floor"]:
         reason = (f"refitting the baseline with other seeds and resampled customers agrees only "
                   f"{noise['band_median']:.2f} with itself (median; floor {rules['self_agreement_floor']:g})")
-        return {**result, "verdict": "unstable_baseline", "reasons": [reason],
+        # interval 0: no safe interval, so a champion constraint on refresh_interval_months rejects it
+        return {**result, "verdict": "unstable_baseline", "reasons": [reason], "refresh_interval_days": 0,
+                "refresh_interval_months": 0.0,
                 "headline": f"The segmentation itself is unstable at the baseline (self-agreement "
                             f"{noise['band_median']:.2f}): choose a more stable configuration before planning refreshes."}
     below = points[points[f"{column}_high"] < noise["band_low"]]

@@ -43,8 +43,11 @@ def stability_curve(table: pd.DataFrame, summary: dict, target: Path) -> None:
                 ha="right", va="bottom", color=RED, fontsize=9)
     if summary["verdict"] == "refresh" and summary["refresh_interval_days"]:
         ax.axvline(summary["refresh_interval_days"], color=GREY, linestyle="--", linewidth=1)
-    ax.set_xticks(data["days"], data.get("label", data["snapshot"]).str.replace(" (", "\n(", regex=False), rotation=45,
-                  fontsize=8.5)
+    labels = data.get("label", data["snapshot"]).str.replace(r" \(partial: data to (.*)\)", r"*", regex=True)
+    ax.set_xticks(data["days"], labels, rotation=45, ha="right", rotation_mode="anchor", fontsize=8.5)
+    partial = data.get("label", data["snapshot"]).str.extract(r"partial: data to (.*)\)")[0].dropna()
+    if len(partial):
+        fig.text(0.01, 0.01, f"* partial period: the data ends on {partial.iloc[0]}", fontsize=8.5, color=GREY)
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("Time since the baseline segmentation")
     ax.set_ylabel("Agreement (adjusted Rand index, 1 = identical)")
