@@ -102,6 +102,7 @@ def measure(cfg: DictConfig, bootstrap_aris: list[float] | None = None, sensitiv
     result = study(model, stability, bootstrap_aris)
     result["summary"]["warnings"] = series.warnings
     if sensitivity:
-        light = {**stability, "classifiers": [], "strategy": "keep"}  # the verdict only
+        # the verdict only: no classifiers, and a band from the seed refits alone (half the refits)
+        light = {**stability, "classifiers": [], "strategy": "keep", "noise_resamples": 0}
         result["summary"].update(sensitivity_of(model, result["summary"], lambda m: study(m, light, None)["summary"]))
     return result

@@ -112,11 +112,12 @@ def baseline_noise(baseline_X: pd.DataFrame, labels: np.ndarray, features: Mappi
     resamples of its customers (`bootstrap_aris` reuses a training run's own resamples)."""
     seeds = [seed + 1 + i for i in range(int(required(stability, "noise_seeds", "stability")))]
     values = seed_agreement(labels, lambda s: _refit_or_nan(make_pipeline(features, model, s), baseline_X), seeds)
-    if bootstrap_aris is None:
+    resamples = int(required(stability, "noise_resamples", "stability"))
+    if bootstrap_aris is None and resamples > 0:
         pipeline = make_pipeline(features, model, seed)
         bootstrap_aris = bootstrap_stability(refit_or_dissolve(pipeline, baseline_X), baseline_X, labels,
-                                             int(required(stability, "noise_resamples", "stability")), seed)["aris"]
-    return band([*values, *bootstrap_aris])
+                                             resamples, seed)["aris"]
+    return band([*values, *(bootstrap_aris or [])])
 
 
 def _refit_or_nan(pipeline, X: pd.DataFrame) -> np.ndarray:
