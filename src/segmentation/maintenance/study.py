@@ -74,9 +74,9 @@ def make_classifier(name: str, seed: int):
 
 def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, baseline_labels: pd.Series,
                  baseline_model, fit: Callable[[pd.DataFrame], np.ndarray], classifiers: Mapping,
-                 interval_resamples: int, seed: int) -> dict:
+                 interval_resamples: int, seed: int, curve: str) -> dict:
     """Every stability figure of one snapshot (see module docstring), with a bootstrap interval
-    over customers for both agreement curves."""
+    over customers for the agreement curve the verdict reads (`curve`)."""
     keep = np.asarray(baseline_model.predict(X))
     try:
         refit = np.asarray(fit(X))
@@ -85,9 +85,10 @@ def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, basel
     existing = ~is_new.to_numpy()
     base = baseline_labels.reindex(X.index).to_numpy()[existing]
     new_keep = pd.Series(keep[~existing]).value_counts(normalize=True).sort_index()
-    keep_low, keep_high = ari_interval(keep, refit, interval_resamples, seed)
-    base_low, base_high = (ari_interval(base, refit[existing], interval_resamples, seed) if existing.any()
-                           else (float("nan"), float("nan")))
+    unmeasured = (float("nan"), float("nan"))
+    keep_low, keep_high = ari_interval(keep, refit, interval_resamples, seed) if curve == "keep_vs_refit" else unmeasured
+    base_low, base_high = (ari_interval(base, refit[existing], interval_resamples, seed)
+                           if curve == "baseline_vs_refit" and existing.any() else unmeasured)
     row = {
         "snapshot": name, "days": int(days), "customers": int(len(X)),
         "existing_customers": int(existing.sum()), "new_customers": int((~existing).sum()),
@@ -166,7 +167,7 @@ def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, in
             X, is_new = X[~is_new.to_numpy()], is_new[~is_new.to_numpy()]
         about = dict((meta or {}).get(name, {}))
         rows.append({**snapshot_row(name, days[name], X, is_new, baseline_labels, baseline_model, refit, classifiers,
-                                    resamples, seed),
+                                    resamples, seed, curve),
                      "cutoff": cutoffs[name], "label": about.get("label", name),
                      "no_new_data": bool(about.get("no_new_data", False))})
         latest = (name, X)
