@@ -110,7 +110,13 @@ def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, basel
 def baseline_noise(baseline_X: pd.DataFrame, labels: np.ndarray, features: Mapping, model: Mapping,
                    stability: Mapping, seed: int, bootstrap_aris: list[float] | None) -> dict:
     """The noise band: self-agreement of the baseline under other seeds and on bootstrap
-    resamples of its customers (`bootstrap_aris` reuses a training run's own resamples)."""
+    resamples of its customers (`bootstrap_aris` reuses a training run's own resamples). Above
+    `noise_max_customers`, both refit a seeded sample of the baseline (the refits dominate the
+    study's time on large customer bases)."""
+    limit = int(required(stability, "noise_max_customers", "stability"))
+    if len(baseline_X) > limit:
+        rows = np.sort(np.random.default_rng(seed).choice(len(baseline_X), limit, replace=False))
+        baseline_X, labels = baseline_X.iloc[rows], labels[rows]
     seeds = [seed + 1 + i for i in range(int(required(stability, "noise_seeds", "stability")))]
     values = seed_agreement(labels, lambda s: _refit_or_nan(make_pipeline(features, model, s), baseline_X), seeds)
     resamples = int(required(stability, "noise_resamples", "stability"))
