@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, conf_group
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,6 +108,6 @@ def test_umap_gives_the_same_embedding_with_the_same_seed():
     from segmentation.projection import embed
 
     X = np.random.default_rng(0).normal(size=(300, 4))
-    first = embed(X, {"method": "umap", "n_neighbors": 10}, 7)
-    second = embed(X, {"method": "umap", "n_neighbors": 10}, 7)
+    first = embed(X, conf_group("projection", "umap", n_neighbors=10), 7)
+    second = embed(X, conf_group("projection", "umap", n_neighbors=10), 7)
     np.testing.assert_array_equal(first, second)
