@@ -19,15 +19,16 @@ def test_params_yaml_is_the_default_composition():
     assert OmegaConf.to_container(load_params(ROOT / "params.yaml")) == OmegaConf.to_container(compose(), resolve=True)
 
 
-def test_data_group_has_the_four_sources():
-    assert DATA_SOURCES == ["online_retail", "online_retail_ii", "synthetic", "transactions"]
+def test_data_group_has_the_five_sources():
+    assert DATA_SOURCES == ["olist", "online_retail", "online_retail_ii", "synthetic", "transactions"]
 
 
 @pytest.mark.parametrize("source", DATA_SOURCES)
 def test_every_data_source_composes_with_the_keys_readers_need(source):
     cfg = compose([f"data={source}"])
     assert cfg.data.name == source
-    assert {"path", "format", "scale", "sheets", "encoding", "delimiter", "date_format", "columns"} <= set(cfg.data)
+    assert {"path", "format", "scale", "sheets", "encoding", "delimiter", "date_format", "columns",
+            "currency", "market_label", "cancellation_prefix"} <= set(cfg.data)
     assert {"customer_id", "invoice_date", "price", "amount"} <= set(cfg.data.columns)
 
 

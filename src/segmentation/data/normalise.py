@@ -7,6 +7,7 @@ Invoice and StockCode mixing integers and strings, optional columns absent.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -101,7 +102,8 @@ def normalise(
 
 
 def _quantity_and_price(raw: pd.DataFrame, columns: Mapping, source: str, row) -> tuple[pd.Series, pd.Series]:
-    """Quantity (1 per line when unmapped) and unit price (or the line amount over the quantity)."""
+    """Quantity (1 per line when unmapped; -1 on a negative amount) and unit price (or the line
+    amount over the quantity)."""
     quantity = (
         _numbers(raw[columns["quantity"]], columns["quantity"], source, row)
         if columns.get("quantity")
@@ -110,6 +112,8 @@ def _quantity_and_price(raw: pd.DataFrame, columns: Mapping, source: str, row) -
     if columns.get("price"):
         return quantity, _numbers(raw[columns["price"]], columns["price"], source, row)
     amount = _numbers(raw[columns["amount"]], columns["amount"], source, row)
+    if not columns.get("quantity"):  # a negative line total is a return: one unit back, not a negative price
+        quantity = quantity.where(amount >= 0, -1.0)
     zero = quantity == 0
     if zero.any():
         i = int(np.flatnonzero(zero.to_numpy())[0])
@@ -184,7 +188,7 @@ def _numbers(values: pd.Series, name: str, source: str, row) -> pd.Series:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         example = str(values.iloc[i])
         hint = ""
-        if any(sym in example for sym in "£$€"):
+        if any(unicodedata.category(char) == "Sc" for char in example):  # any currency symbol
             hint = " Remove currency symbols from the column."
         elif "," in example:
             hint = " Use '.' as the decimal separator (e.g. 3.50, not 3,50)."

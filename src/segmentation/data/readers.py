@@ -17,7 +17,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from segmentation.catalog import user_path
+from segmentation.data import olist
 from segmentation.data.normalise import check_columns, normalise
+from segmentation.data.schema import OPTIONAL
 from segmentation.errors import UserError
 
 FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xlsx", ".csv": "csv", ".txt": "txt", ".dat": "txt",
@@ -27,8 +29,9 @@ PARQUET_BATCH_ROWS = 2_000_000
 
 def detect_format(path: Path, fmt: str | None) -> str:
     if fmt and fmt != "auto":
-        if fmt not in set(FORMATS.values()):
-            raise UserError(f"data.format='{fmt}' is not supported. Fix: use one of auto, xlsx, csv, txt, parquet.")
+        if fmt not in {*FORMATS.values(), "olist"}:
+            raise UserError(f"data.format='{fmt}' is not supported. Fix: use one of auto, xlsx, csv, txt, parquet, "
+                            "olist.")
         return fmt
     try:
         return FORMATS[path.suffix.lower()]
@@ -44,6 +47,8 @@ def open_source(data: Mapping) -> tuple[Path, str]:
     if not data.get("path"):
         raise UserError("data.path is not set. Fix: point it at your transactions file.")
     path = user_path(data["path"])
+    if data.get("format") == "olist":  # a folder of the export's tables
+        return olist.check_folder(path), "olist"
     if not path.is_file():
         raise UserError(
             f"data file not found: {path}. Fix: put the file there or set data.path "
@@ -54,9 +59,21 @@ def open_source(data: Mapping) -> tuple[Path, str]:
     return path, detect_format(path, data.get("format"))
 
 
+def mapped_columns(data: Mapping) -> set[str]:
+    """The optional canonical columns the configured source fills (the others are empty or
+    derived: one order per customer per day, quantity 1)."""
+    if data.get("format") == "olist":
+        return olist.supplied_columns(data)
+    columns = data.get("columns") or {}
+    return {key for key in OPTIONAL if columns.get(key)}
+
+
 def iter_transactions(data: Mapping) -> Iterator[pd.DataFrame]:
     """Yield the configured source as canonical frames; parquet streams in row batches."""
     path, fmt = open_source(data)
+    if fmt == "olist":
+        yield olist.read_olist(data)
+        return
     columns = dict(data["columns"])
     if fmt == "parquet":
         try:
@@ -73,13 +90,15 @@ def iter_transactions(data: Mapping) -> Iterator[pd.DataFrame]:
             yield normalise(frame, columns, data.get("date_format"), path.name, first_row)
             first_row += len(frame)
         return
-    raw = read_table(path, fmt, data.get("sheets"), data.get("encoding"), data.get("delimiter"))
+    raw = read_table(path, fmt, data.get("sheets"), data.get("encoding"), data.get("delimiter"),
+                     data.get("header_names"))
     yield normalise(raw, columns, data.get("date_format"), path.name)
 
 
-def read_table(path: Path, fmt: str, sheets=None, encoding=None, delimiter=None) -> pd.DataFrame:
+def read_table(path: Path, fmt: str, sheets=None, encoding=None, delimiter=None, header_names=None) -> pd.DataFrame:
     """Read a whole xlsx/csv/txt file as a raw frame (text files as strings); parquet is streamed
-    by `iter_transactions` instead."""
+    by `iter_transactions` instead. `header_names`: the columns of a text file without a header
+    line (e.g. the CDNOW file: id, date, quantity, amount)."""
     if fmt == "xlsx":
         return _read_xlsx(path, sheets)
     text_encoding = encoding or _detect_encoding(path)
@@ -87,8 +106,12 @@ def read_table(path: Path, fmt: str, sheets=None, encoding=None, delimiter=None)
         options = {"sep": r"\s+"}
     else:
         options = {"sep": delimiter or _sniff_delimiter(path, text_encoding)}
-    header = _header(path, text_encoding, options["sep"])
-    check_duplicate_header(header, path.name)
+    if header_names:
+        names = [str(name) for name in header_names]
+        check_duplicate_header(names, "data.header_names")
+        options.update(header=None, names=names, index_col=False)
+    else:
+        check_duplicate_header(_header(path, text_encoding, options["sep"]), path.name)
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=True, encoding=text_encoding, **options)
     except pd.errors.EmptyDataError:

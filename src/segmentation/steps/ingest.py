@@ -1,4 +1,4 @@
-"""Read the configured source once into canonical parquet."""
+"""Read the configured source once into canonical parquet, and record what it supplies."""
 
 from __future__ import annotations
 
@@ -8,18 +8,38 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.catalog import Catalog, atomic_path
-from segmentation.data.readers import iter_transactions
-from segmentation.data.schema import ARROW_SCHEMA
+from segmentation.catalog import Catalog, atomic_path, read_json, write_json
+from segmentation.data.readers import iter_transactions, mapped_columns
+from segmentation.data.facts import data_change, frame_facts, source_facts, source_label
+from segmentation.data.schema import schema_for
+from segmentation.money import check_currency
 
 
 def ingest_step(cfg: DictConfig) -> int:
-    """Write the catalog's `raw` file (all lines, canonical schema); return the number of lines."""
-    target = Catalog(cfg).raw
-    started, lines = time.perf_counter(), 0
-    with atomic_path(target) as tmp, pq.ParquetWriter(tmp, ARROW_SCHEMA, compression="zstd") as writer:
-        for frame in iter_transactions(OmegaConf.to_container(cfg.data, resolve=True)):
-            writer.write_table(pa.Table.from_pandas(frame, schema=ARROW_SCHEMA, preserve_index=False))
-            lines += len(frame)
+    """Write the catalog's `raw` file (all lines, canonical schema) and the ingest report;
+    return the number of lines."""
+    catalog = Catalog(cfg)
+    data = OmegaConf.to_container(cfg.data, resolve=True)
+    check_currency(data.get("currency"))
+    previous = read_json(catalog.ingest_report) if catalog.ingest_report.is_file() else None
+    change = data_change(previous, data)
+    if change:
+        print(f"ingest: {change}")
+    target = catalog.raw
+    started, lines, per_frame = time.perf_counter(), 0, []
+    with atomic_path(target) as tmp:
+        writer = None
+        try:
+            for frame in iter_transactions(data):
+                table = pa.Table.from_pandas(frame, schema=schema_for(frame.columns), preserve_index=False)
+                writer = writer or pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                writer.write_table(table)
+                lines += len(frame)
+                per_frame.append(frame_facts(frame))
+        finally:
+            if writer is not None:
+                writer.close()
+    facts = source_facts(per_frame, mapped_columns(data))
+    write_json(catalog.ingest_report, {"lines": lines, "source": source_label(data), **facts})
     print(f"ingest: {lines:,} lines from {cfg.data.path} -> {target.name} in {time.perf_counter() - started:.1f}s")
     return lines
