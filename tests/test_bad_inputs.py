@@ -8,7 +8,7 @@ import os
 import pandas as pd
 import pytest
 import yaml
-from conftest import UCI_MAPPING, make_project, run_module, uci_sheets, write_xlsx
+from conftest import UCI_MAPPING, conf_group, make_project, run_module, uci_sheets, write_xlsx
 
 TX = {"customer_id": "client", "invoice_date": "day", "price": None, "amount": "amount", "invoice": None,
       "quantity": None, "country": None, "stock_code": None, "description": None}
@@ -16,8 +16,8 @@ GOOD = "client,day,amount\nA,2011-01-03,10.0\nB,2011-01-04,20.0\n"
 
 
 def source(path: str, columns: dict = TX, **options) -> dict:
-    return {"name": "transactions", "path": path, "format": "auto", "scale": None, "sheets": None,
-            "encoding": None, "delimiter": None, "date_format": None, "columns": columns, **options}
+    """conf/data/transactions.yaml (the one truth) pointed at `path` with these columns."""
+    return conf_group("data", "transactions", path=path, columns=columns, **options)
 
 
 def text(content: str, encoding: str = "utf-8"):

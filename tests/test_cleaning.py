@@ -9,7 +9,8 @@ from segmentation.cleaning import clean_frame
 
 RULES = {"drop_duplicates": True, "drop_non_product": True,
          "non_product_codes": ["POST", "B", "M"], "non_product_prefixes": ["gift_0001_"],
-         "drop_non_positive_price": True, "drop_quantity_outliers": True, "max_abs_quantity": 10000}
+         "drop_non_positive_price": True, "drop_quantity_outliers": True, "max_abs_quantity": 10000,
+         "cancellation_prefix": "C"}
 
 LINES = canonical([
     ("1001", "85123A", 6, 2.5, "2010-01-04 10:00", "C1"),        # kept                      15.00

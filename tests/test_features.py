@@ -15,7 +15,7 @@ from segmentation.preprocess import make_preprocessor, select_features
 
 RULES = {"drop_duplicates": True, "drop_non_product": True, "non_product_codes": ["B", "POST"],
          "non_product_prefixes": [], "drop_non_positive_price": True, "drop_quantity_outliers": True,
-         "max_abs_quantity": 10000}
+         "max_abs_quantity": 10000, "cancellation_prefix": "C"}
 CUTOFF = "2011-01-01"
 
 LINES = canonical([

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest import UCI_MAPPING, make_project, run_module, uci_sheets
+from conftest import UCI_MAPPING, conf_group, make_project, run_module, uci_sheets
 
 
 def transactions_source(path: str, **columns) -> dict:
-    return {"name": "transactions", "path": path, "format": "auto", "scale": None, "sheets": None,
-            "encoding": None, "delimiter": None, "date_format": None, "columns": {**UCI_MAPPING, **columns}}
+    """conf/data/transactions.yaml mapped onto the UCI layout (whose cancellations start with C)."""
+    return conf_group("data", "transactions", path=path, columns={**UCI_MAPPING, **columns}, cancellation_prefix="C")
 
 
 def assert_clean_failure(result, *fragments):

@@ -18,7 +18,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from segmentation.assignment import assign_transactions
 from segmentation.catalog import user_path, write_frame
-from segmentation.data.readers import iter_transactions
+from segmentation.cleaning import cleaning_rules
+from segmentation.data.facts import frame_facts, source_facts
+from segmentation.data.readers import iter_transactions, mapped_columns
 from segmentation.errors import UserError, cli
 from segmentation.project import project_root
 from segmentation.registry import load_champion
@@ -30,9 +32,11 @@ def assign(cfg: DictConfig):
     if target.suffix.lower() not in (".csv", ".parquet"):
         raise UserError(f"assign.output={target.name} must end in .csv or .parquet.")
     segment_model, described = load_champion(cfg)
-    lines = pd.concat(list(iter_transactions(OmegaConf.to_container(cfg.data, resolve=True))), ignore_index=True)
-    result, as_of = assign_transactions(lines, OmegaConf.to_container(cfg.cleaning, resolve=True),
-                                        cfg.assign.as_of, segment_model)
+    data = OmegaConf.to_container(cfg.data, resolve=True)
+    lines = pd.concat(list(iter_transactions(data)), ignore_index=True)
+    facts = source_facts([frame_facts(lines)], mapped_columns(data))
+    rules = cleaning_rules(OmegaConf.to_container(cfg.cleaning, resolve=True), data, facts)
+    result, as_of = assign_transactions(lines, rules, cfg.assign.as_of, segment_model)
     write_frame(result, target)
     counts = result["segment_name"].value_counts()
     print(f"assign: {len(result):,} customers as of {as_of:%Y-%m-%d} with {described} -> {target}\n"

@@ -5,7 +5,10 @@ outliers; a line is counted against the first rule that removes it. Two flags ar
 and counted, never used to remove lines:
 - `is_identified`: a customer id is present. Unidentified lines stay for company-level
   figures and are left out of customer features.
-- `is_cancellation`: the invoice starts with "C" or the quantity is negative.
+- `is_cancellation`: the invoice starts with the source's `cancellation_prefix` (UCI: "C";
+  none for most exports) or the quantity is negative.
+Exact-duplicate removal `auto` applies only when the source has invoice numbers or times of
+day: without both, identical lines are as likely to be genuine repeat purchases.
 Revenue of a line is quantity x price (negative on cancellations).
 
 The same SQL runs on an in-memory frame (`clean_frame`, used by `assign` and tests) and on
@@ -34,6 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from segmentation.config import required
+from segmentation.errors import UserError
 
 REMOVAL_RULES = ("duplicates", "non_product", "non_positive_price", "quantity_outliers")
 ROW = "_row"  # input line number (0-based)
@@ -42,6 +46,39 @@ BATCH_ROWS = 2_000_000
 
 def _quote(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
+
+
+def duplicates_rule(setting, facts: Mapping | None) -> dict:
+    """Whether exact duplicates are removed, and why (`cleaning.drop_duplicates`: true, false
+    or auto; `facts`: the ingest report's columns and time_of_day)."""
+    if setting is True or setting is False:
+        return {"applied": setting, "reason": f"cleaning.drop_duplicates={str(setting).lower()}"}
+    if setting != "auto":
+        raise UserError(f"cleaning.drop_duplicates='{setting}' is not valid. Fix: use auto, true or false.")
+    if facts is None:
+        return {"applied": True, "reason": "auto: what the source supplies is unknown, so duplicates are removed"}
+    if facts["columns"].get("invoice") or facts["time_of_day"]:
+        return {"applied": True, "reason": "auto: the source has invoice numbers or times of day, so identical "
+                                           "lines are repeated entries"}
+    return {"applied": False, "reason": "auto: the source has no invoice number and no time of day, so identical "
+                                        "lines may be genuine repeat purchases (set cleaning.drop_duplicates=true "
+                                        "to remove them)"}
+
+
+def cleaning_rules(cleaning: Mapping, data: Mapping, facts: Mapping | None) -> dict:
+    """The rules `clean_*` apply: the cleaning config, the source's cancellation prefix and the
+    duplicate rule resolved for this source (`duplicates_rule`)."""
+    rule = duplicates_rule(required(cleaning, "drop_duplicates", "cleaning"), facts)
+    return {**cleaning, "drop_duplicates": rule["applied"], "duplicates_rule": rule,
+            "cancellation_prefix": required(data, "cancellation_prefix", "data")}
+
+
+def cancellation_sql(rules: Mapping) -> str:
+    """SQL flag of a cancellation line (the same definition as `with_flags`)."""
+    prefix = rules.get("cancellation_prefix")
+    if not prefix:
+        return "(quantity < 0)"
+    return f"(starts_with(upper(invoice), {_quote(str(prefix).upper())}) OR quantity < 0)"
 
 
 def removal_conditions(rules: Mapping) -> dict[str, str]:
@@ -83,7 +120,7 @@ def duplicate_rows(con: duckdb.DuckDBPyConnection, columns: list[str]) -> np.nda
 def _report(con: duckdb.DuckDBPyConnection, rules: Mapping) -> dict:
     """Lines and revenue per rule and flag; view `source`, drop list registered as `dropped`."""
     lines_in, revenue_in = con.execute("SELECT count(*), coalesce(sum(quantity * price), 0) FROM source").fetchone()
-    cancelled = "(starts_with(upper(invoice), 'C') OR quantity < 0)"
+    cancelled = cancellation_sql(rules)
     groups = con.execute(f"""
         SELECT removed_by, count(*), coalesce(sum(revenue), 0),
                count(*) FILTER (customer_id IS NULL), coalesce(sum(revenue) FILTER (customer_id IS NULL), 0),
@@ -119,16 +156,18 @@ def removed_rows(con: duckdb.DuckDBPyConnection, rules: Mapping) -> np.ndarray:
                        ).fetchnumpy()[ROW].astype(np.int64)
 
 
-def with_flags(table: pa.Table) -> pa.Table:
+def with_flags(table: pa.Table, prefix: str | None) -> pa.Table:
     """Add revenue, is_identified and is_cancellation (the same definitions as `_report`'s SQL)."""
     quantity = table["quantity"]
-    cancelled = pc.or_kleene(pc.starts_with(pc.utf8_upper(table["invoice"]), "C"), pc.less(quantity, 0))
+    cancelled = pc.less(quantity, 0)
+    if prefix:
+        cancelled = pc.or_kleene(pc.starts_with(pc.utf8_upper(table["invoice"]), str(prefix).upper()), cancelled)
     return (table.append_column("revenue", pc.multiply(quantity, table["price"]))
             .append_column("is_identified", pc.is_valid(table["customer_id"]))
             .append_column("is_cancellation", cancelled))
 
 
-def _kept_batches(batches, drop: np.ndarray):
+def _kept_batches(batches, drop: np.ndarray, prefix: str | None):
     """Kept lines with revenue and flags, batch by batch, in input order."""
     first = 0
     for batch in batches:
@@ -136,16 +175,17 @@ def _kept_batches(batches, drop: np.ndarray):
         lo, hi = np.searchsorted(drop, [first, first + batch.num_rows])
         first += batch.num_rows
         keep = ~np.isin(rows, drop[lo:hi], assume_unique=True)
-        yield with_flags(pa.Table.from_batches([batch]).filter(pa.array(keep)))
+        yield with_flags(pa.Table.from_batches([batch]).filter(pa.array(keep)), prefix)
 
 
 def _clean(con: duckdb.DuckDBPyConnection, columns: list[str], batches, rules: Mapping):
-    deduplicate = required(rules, "drop_duplicates", "cleaning")
-    dropped = duplicate_rows(con, columns) if deduplicate else np.empty(0, dtype=np.int64)
+    rule = rules.get("duplicates_rule") or duplicates_rule(required(rules, "drop_duplicates", "cleaning"), None)
+    prefix = required(rules, "cancellation_prefix", "data")
+    dropped = duplicate_rows(con, columns) if rule["applied"] else np.empty(0, dtype=np.int64)
     con.register("dropped", pa.table({ROW: dropped}))
-    report = _report(con, rules)
+    report = {**_report(con, rules), "duplicates_rule": dict(rule)}
     drop = np.union1d(dropped, removed_rows(con, rules))
-    return report, _kept_batches(batches, drop)
+    return report, _kept_batches(batches, drop, prefix)
 
 
 def clean_frame(frame: pd.DataFrame, rules: Mapping) -> tuple[pd.DataFrame, dict]:
@@ -155,7 +195,7 @@ def clean_frame(frame: pd.DataFrame, rules: Mapping) -> tuple[pd.DataFrame, dict
     con.register("numbered", table.append_column(ROW, pa.array(np.arange(len(frame), dtype=np.int64))))
     con.execute("CREATE VIEW source AS SELECT * FROM numbered")
     report, kept = _clean(con, list(frame.columns), table.to_batches(), rules)
-    tables = list(kept) or [with_flags(table.slice(0, 0))]
+    tables = list(kept) or [with_flags(table.slice(0, 0), rules.get("cancellation_prefix"))]
     return pa.concat_tables(tables).to_pandas(), report
 
 
@@ -178,5 +218,5 @@ def clean_file(source: Path, target: Path, rules: Mapping, memory_limit: str = "
         if writer is not None:
             writer.close()
     if writer is None:  # no batch at all: still a valid, empty file
-        pq.write_table(with_flags(parquet.schema_arrow.empty_table()), target)
+        pq.write_table(with_flags(parquet.schema_arrow.empty_table(), rules.get("cancellation_prefix")), target)
     return report

@@ -51,7 +51,7 @@ def parse_date(value, key: str) -> pd.Timestamp:
     try:
         return pd.Timestamp(str(value))
     except ValueError:
-        raise UserError(f"{key}='{value}' is not a date. Fix: use YYYY-MM-DD, e.g. {key}=2011-01-01.") from None
+        raise UserError(f"{key}='{value}' is not a date. Fix: use YYYY-MM-DD, e.g. {key}=2024-01-01.") from None
 
 
 def resolve_cutoff(value, first: pd.Timestamp, last: pd.Timestamp, key: str) -> pd.Timestamp:
@@ -102,8 +102,8 @@ def auto_baseline(first, last) -> pd.Timestamp:
     end = the day after the last line (`default_cutoff`); span = calendar months from the first
     line's month start to end's month start; replay = min(12, span // 2); baseline = end's month
     start (end itself when it is one) minus `replay` months. E.g. lines from 1997-01-01 to
-    1998-06-30: end 1998-07-01, span 18, replay 9, baseline 1997-10-01; a year 2010-01-01 to
-    2010-12-31: end 2011-01-01, span 12, replay 6, baseline 2010-07-01.
+    1998-06-30: end 1998-07-01, span 18, replay 9, baseline 1997-10-01; a year 2023-01-01 to
+    2023-12-31: end 2024-01-01, span 12, replay 6, baseline 2023-07-01.
     """
     end = default_cutoff(last)
     span = whole_months(month_start(first), month_start(end))
@@ -118,12 +118,12 @@ def auto_baseline(first, last) -> pd.Timestamp:
 def resolve_baseline(value, span: tuple[pd.Timestamp, pd.Timestamp] | None) -> pd.Timestamp:
     """The baseline cutoff: `auto` (needs the data's span) or a date strictly inside the span."""
     if value is None or str(value).strip() in ("", "null", "None"):
-        raise UserError("snapshots.baseline is empty. Fix: set snapshots.baseline=auto or a date, e.g. 2011-01-01.")
+        raise UserError("snapshots.baseline is empty. Fix: set snapshots.baseline=auto or a date (YYYY-MM-DD).")
     if str(value).strip().lower() == AUTO:
         if span is None:
             raise UserError("snapshots.baseline=auto needs the transactions' dates, but the snapshots come from "
                             "precomputed tables. Fix: give the date the tables were cut at, e.g. "
-                            "snapshots.baseline=2011-01-01.")
+                            "snapshots.baseline=2024-01-01.")
         return auto_baseline(*span)
     baseline = parse_date(value, "snapshots.baseline")
     if span is not None:

@@ -6,8 +6,8 @@ import time
 
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.catalog import Catalog, atomic_path, write_json
-from segmentation.cleaning import clean_file
+from segmentation.catalog import Catalog, atomic_path, read_json, write_json
+from segmentation.cleaning import clean_file, cleaning_rules
 from segmentation.errors import UserError
 
 
@@ -16,13 +16,18 @@ def clean_step(cfg: DictConfig) -> dict:
     source, target = catalog.raw, catalog.clean
     if not source.is_file():
         raise UserError(f"{source} not found. Fix: run the ingest stage first (`dvc repro ingest`).")
+    facts = read_json(catalog.ingest_report) if catalog.ingest_report.is_file() else None
+    rules = cleaning_rules(OmegaConf.to_container(cfg.cleaning, resolve=True),
+                           OmegaConf.to_container(cfg.data, resolve=True), facts)
     started = time.perf_counter()
     with atomic_path(target) as tmp:
-        report = clean_file(source, tmp, OmegaConf.to_container(cfg.cleaning, resolve=True))
+        report = clean_file(source, tmp, rules)
         if report["lines_out"] == 0:
             raise UserError("cleaning removed every line. Fix: check the cleaning rules (cleaning.*) and the data.")
     write_json(catalog.cleaning_report, report)
     removed = ", ".join(f"{name} {r['lines']:,}" for name, r in report["removed"].items())
     print(f"clean: {report['lines_in']:,} -> {report['lines_out']:,} lines (removed: {removed}) "
           f"in {time.perf_counter() - started:.1f}s")
+    if not rules["duplicates_rule"]["applied"]:
+        print(f"clean: exact duplicates kept ({rules['duplicates_rule']['reason']})")
     return report
