@@ -5,11 +5,19 @@ Only identified lines strictly before the cutoff count. Per customer:
 - recency: days from the last purchase (a non-cancellation line) to the cutoff; ≥ 1,
   because the cutoff is a date and only earlier lines count;
 - frequency: number of distinct purchase invoices (cancellation invoices excluded);
-- monetary: net spend in £, purchases minus cancellations/returns (sum of quantity x price);
+- monetary: net spend in `data.currency`, purchases minus cancellations/returns (sum of quantity x price);
 - total_quantity: net units, units bought minus units returned;
 - cancellation_pct: share of the customer's lines that are cancellations, x 100;
 - avg_items_per_order: units bought (purchase lines) divided by frequency, i.e. the mean
   summed quantity per purchase invoice.
+
+When the source carries order attributes (the Olist export: `schema.EXTRA_COLUMNS`), three more
+per customer, over their purchase lines (`features=rfm_olist`):
+- mean_review_score: mean review score (1-5) of their reviewed orders;
+- mean_installments: mean number of payment instalments;
+- late_delivery_pct: share of their delivered orders that arrived after the estimated date, x 100.
+A customer without a reviewed (delivered) order gets the median of the customers who have one,
+so the column has no gaps; a feature whose attribute no line holds is left out.
 
 A customer appears once they have made at least one purchase before the cutoff; customers
 with only cancellations in the window (returns of older orders) are left out. Net spend can
@@ -27,22 +35,40 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from segmentation.errors import UserError
 
-ALL_FEATURES = ("recency", "frequency", "monetary", "total_quantity", "cancellation_pct", "avg_items_per_order")
+#: order attribute (schema.EXTRA_COLUMNS) -> the per-customer feature built from it
+EXTRA_FEATURES = {"review_score": "mean_review_score", "installments": "mean_installments",
+                  "late_delivery": "late_delivery_pct"}
+ALL_FEATURES = ("recency", "frequency", "monetary", "total_quantity", "cancellation_pct", "avg_items_per_order",
+                *EXTRA_FEATURES.values())
 FEATURE_LABELS = {
     "recency": "Days since last purchase",
     "frequency": "Number of orders",
-    "monetary": "Net spend (£)",
+    "monetary": "Net spend",
     "total_quantity": "Units bought (net)",
     "cancellation_pct": "Cancelled lines (%)",
     "avg_items_per_order": "Units per order",
+    "mean_review_score": "Review score (1-5)",
+    "mean_installments": "Payment instalments",
+    "late_delivery_pct": "Late deliveries (%)",
 }
 
 
-def _sql(source_sql: str, cutoff: pd.Timestamp) -> str:
+def _extra_sql(extras: Sequence[str]) -> tuple[str, str]:
+    """The aggregate and the output column of each order attribute present in the source."""
+    scale = {"late_delivery": "100.0 * "}
+    aggregates = "".join(f",\n                   {scale.get(name, '')}avg({name}) FILTER (NOT is_cancellation) "
+                         f"AS {EXTRA_FEATURES[name]}" for name in extras)
+    outputs = "".join(f"{EXTRA_FEATURES[name]}::DOUBLE AS {EXTRA_FEATURES[name]}, " for name in extras)
+    return aggregates, outputs
+
+
+def _sql(source_sql: str, cutoff: pd.Timestamp, extras: Sequence[str] = ()) -> str:
     at = f"TIMESTAMP '{cutoff:%Y-%m-%d %H:%M:%S}'"
+    extra_aggregates, extra_outputs = _extra_sql(extras)
     return f"""
         WITH per_customer AS (
             SELECT customer_id,
@@ -52,7 +78,7 @@ def _sql(source_sql: str, cutoff: pd.Timestamp) -> str:
                    sum(revenue) AS monetary,
                    sum(quantity) AS total_quantity,
                    100.0 * avg(is_cancellation::INTEGER) AS cancellation_pct,
-                   sum(quantity) FILTER (NOT is_cancellation) AS purchased_units
+                   sum(quantity) FILTER (NOT is_cancellation) AS purchased_units{extra_aggregates}
             FROM ({source_sql})
             WHERE is_identified AND invoice_date < {at}
             GROUP BY customer_id
@@ -64,23 +90,41 @@ def _sql(source_sql: str, cutoff: pd.Timestamp) -> str:
                total_quantity::DOUBLE AS total_quantity,
                cancellation_pct::DOUBLE AS cancellation_pct,
                (purchased_units / frequency)::DOUBLE AS avg_items_per_order,
-               first_purchase, last_purchase
+               {extra_outputs}first_purchase, last_purchase
         FROM per_customer WHERE frequency > 0
         ORDER BY customer_id"""
+
+
+def _extras_in(columns) -> list[str]:
+    return [name for name in EXTRA_FEATURES if name in set(columns)]
+
+
+def _fill_extras(table: pd.DataFrame) -> pd.DataFrame:
+    """Gaps in order-attribute features take the median of the customers who have a value;
+    a feature nobody has is dropped."""
+    for column in EXTRA_FEATURES.values():
+        if column in table:
+            if table[column].notna().any():
+                table[column] = table[column].fillna(table[column].median())
+            else:
+                table = table.drop(columns=column)
+    return table
 
 
 def features_from_frame(lines: pd.DataFrame, cutoff) -> pd.DataFrame:
     """Features of cleaned lines held in memory (see module docstring)."""
     con = duckdb.connect()
     con.register("lines", lines)
-    return con.execute(_sql("SELECT * FROM lines", pd.Timestamp(cutoff))).df()
+    return _fill_extras(con.execute(_sql("SELECT * FROM lines", pd.Timestamp(cutoff), _extras_in(lines.columns))).df())
 
 
 def features_from_file(path: Path, cutoff) -> pd.DataFrame:
     """Features of a cleaned parquet file; DuckDB prunes row groups after the cutoff."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    return con.execute(_sql(f"SELECT * FROM read_parquet('{Path(path).as_posix()}')", pd.Timestamp(cutoff))).df()
+    extras = _extras_in(pq.read_schema(path).names)
+    sql = _sql(f"SELECT * FROM read_parquet('{Path(path).as_posix()}')", pd.Timestamp(cutoff), extras)
+    return _fill_extras(con.execute(sql).df())
 
 
 def with_membership(table: pd.DataFrame, baseline_ids) -> pd.DataFrame:

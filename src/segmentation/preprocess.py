@@ -14,7 +14,7 @@ import pandas as pd
 
 from segmentation.config import required
 from segmentation.errors import UserError
-from segmentation.features import ALL_FEATURES
+from segmentation.features import ALL_FEATURES, EXTRA_FEATURES
 
 SCALERS = ("standard", "robust", "minmax")
 TRANSFORMS = ("none", "log1p")
@@ -40,6 +40,11 @@ def select_features(table: pd.DataFrame, features: Mapping,
     columns = list(features["columns"])
     unknown = [c for c in columns if c not in table.columns]
     if unknown:
+        from_orders = [c for c in unknown if c in EXTRA_FEATURES.values()]
+        if from_orders:
+            raise UserError(f"features={features.get('name')} needs {from_orders}, built from order attributes this "
+                            "data does not have (reviews, instalments, delivery dates of the Olist export). "
+                            "Fix: use data=olist, or a feature set of this data (features=rfm or rfm_extras).")
         raise UserError(f"features.columns has {unknown}, not in the feature table {list(table.columns)}. "
                         "Fix: list existing columns.")
     report = {"customers_in": int(len(table)), "wholesalers_removed": 0}
