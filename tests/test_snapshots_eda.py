@@ -85,14 +85,21 @@ def test_company_performance_on_a_tiny_dataset():
     lines_view(con, lines)
     customers = features_from_frame(lines, default_cutoff(lines["invoice_date"].max()))
     is_wholesale, threshold = wholesaler_mask(customers, "avg_items_per_order", 0.5)  # the features' own rule
-    perf = company_performance(con, customers.loc[is_wholesale, "customer_id"], threshold)
+    available = dict.fromkeys(("invoice", "quantity", "country", "stock_code", "description"), True)
+    perf = company_performance(con, customers.loc[is_wholesale, "customer_id"], threshold, available, "country",
+                               currency="GBP")
     assert perf.summary["revenue"] == {"2010": 121.0, "2011": 16.0}
     assert perf.summary["orders"] == {"2010": 2, "2011": 2}
     assert perf.summary["customers"] == {"2010": 2, "2011": 1}
     assert perf.summary["cancellation_rate_pct"] == {"2010": pytest.approx(33.33), "2011": 0.0}
     assert perf.summary["average_basket"]["2010"] == 62.5                  # (25 + 100) / 2
     assert perf.summary["revenue_share_pct"]["identified"] == pytest.approx(100 * 131 / 137, abs=0.01)
-    assert perf.summary["revenue_share_pct"]["united_kingdom"] == pytest.approx(100 * 37 / 137, abs=0.01)
+    # the top market is computed (France: 100 of 137), the United Kingdom is one of the others
+    assert perf.summary["revenue_share_pct"]["top_market"] == pytest.approx(100 * 100 / 137, abs=0.01)
+    assert perf.summary["top_market"] == {"name": "France", "share_pct": pytest.approx(100 * 100 / 137, abs=0.01),
+                                          "markets": 2}
+    market = perf.customer_types.query("dimension == 'Market'").set_index("type")["revenue_share_pct"]
+    assert market["Other countries"] == pytest.approx(100 * 37 / 137)
     # A: 11 + 2 units over 2 orders = 6.5 per order; B: 100 -> B is the wholesaler above the median
     assert perf.summary["revenue_share_pct"]["wholesale"] == pytest.approx(100 * 100 / 131, abs=0.01)
     assert perf.summary["countries"] == 2

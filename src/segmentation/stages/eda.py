@@ -1,4 +1,8 @@
-"""Stage `eda`: company-performance figures, a summary (DVC metrics) and the monthly series (DVC plot)."""
+"""Stage `eda`: company-performance figures, a summary (DVC metrics) and the monthly series (DVC plot).
+
+Adapts to what the source supplies (the ingest report: optional columns present or not) and
+to `data.currency` / `data.market_label`; figures the data cannot support are skipped with
+one line naming the column that would enable them."""
 
 from __future__ import annotations
 
@@ -7,30 +11,52 @@ import time
 import duckdb
 from omegaconf import DictConfig
 
-from segmentation.catalog import Catalog, write_frame, write_json
+from segmentation.catalog import Catalog, read_json, require, write_frame, write_json
 from segmentation.customer_tables import customer_table
+from segmentation.data.schema import OPTIONAL
+from segmentation.errors import UserError
+from segmentation.money import check_currency
 from segmentation.performance import company_performance, lines_view
 from segmentation.preprocess import wholesaler_mask
 from segmentation.reporting.plots.performance import draw_all
 from segmentation.stages import run_stage
 
+FIX_INGEST = "run `dvc repro ingest`"
+
+
+def supplied_columns(catalog: Catalog) -> dict[str, bool]:
+    """Optional column -> whether the source supplies it, from the ingest report."""
+    report = read_json(require(catalog.ingest_report, "what the data source supplies", FIX_INGEST))
+    columns = report.get("columns")
+    if not isinstance(columns, dict):
+        raise UserError(f"{catalog.ingest_report} does not list the columns the source supplies "
+                        f"(written by an older version). Fix: {FIX_INGEST}.")
+    return {key: bool(columns.get(key, False)) for key in OPTIONAL}
+
 
 def run(cfg: DictConfig) -> dict:
     started = time.perf_counter()
     catalog = Catalog(cfg)
+    available = supplied_columns(catalog)
+    currency = check_currency(cfg.data.get("currency"))
+    market_label = str(cfg.data.get("market_label") or "country")
     customers, _ = customer_table(cfg)  # checks the clean file exists
     is_wholesale, threshold = wholesaler_mask(customers, cfg.features.wholesaler_column,
                                               float(cfg.features.wholesaler_quantile))
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     lines_view(con, catalog.clean)
-    perf = company_performance(con, customers.loc[is_wholesale, "customer_id"], threshold)
-    figures = draw_all(perf, catalog.figures)
+    perf = company_performance(con, customers.loc[is_wholesale, "customer_id"], threshold, available,
+                               market_label, currency=currency)
+    drawn, skipped = draw_all(perf, catalog.figures, currency, market_label, available)
+    for name, reason in skipped.items():
+        print(f"eda: skipped {name}: {reason}")
+    perf.summary.update({"figures": drawn, "skipped": skipped})
     monthly = perf.monthly.assign(month=perf.monthly["period"].dt.strftime("%Y-%m"))[
         ["month", "revenue", "orders", "customers", "average_basket", "cancellation_rate_pct"]].round(2)
     write_frame(monthly, catalog.eda_monthly)
     write_json(catalog.eda_summary, perf.summary)
-    print(f"eda: {len(figures)} figures, summary and monthly series in {time.perf_counter() - started:.1f}s")
+    print(f"eda: {len(drawn)} figures, summary and monthly series in {time.perf_counter() - started:.1f}s")
     return perf.summary
 
 

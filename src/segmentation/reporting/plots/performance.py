@@ -1,7 +1,11 @@
-"""Company-performance figures for general management: plain titles, £ axes, no jargon."""
+"""Company-performance figures for general management: plain titles, money in data.currency,
+no jargon. Only the figures the data support are drawn; the others are listed with the column
+that would enable them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -13,8 +17,19 @@ import matplotlib.dates as mdates  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from segmentation.performance import CompanyPerformance  # noqa: E402
-from segmentation.reporting.plots.style import BLUE, GREY, ORANGE, PALETTE, pounds, save, style  # noqa: E402
+from segmentation.money import money, money_axis, unit  # noqa: E402
+from segmentation.performance import TOP_COUNTRIES, CompanyPerformance, plural  # noqa: E402
+from segmentation.reporting.plots.style import BLUE, GREY, ORANGE, PALETTE, save, style  # noqa: E402
+
+NO_CANCELLATIONS = ("no cancellations in the data: map an invoice column whose cancellations start with "
+                    "data.cancellation_prefix, or quantities/amounts with negative values")
+
+
+@dataclass(frozen=True)
+class Look:
+    """What the figures say about the data: the currency of amounts and what a market is."""
+    currency: str | None = None
+    market_label: str = "country"
 
 
 def _note(ax, text: str) -> None:
@@ -27,16 +42,21 @@ def _month_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
 
 
-def monthly_sales(perf: CompanyPerformance, target: Path) -> None:
+def _money_label(text: str, currency: str | None) -> str:
+    """An axis label for amounts: tick labels carry the currency, unless it is not set."""
+    return text if currency else f"{text} ({unit(currency)})"
+
+
+def monthly_sales(perf: CompanyPerformance, target: Path, look: Look) -> None:
     fig, ax = plt.subplots(figsize=(11, 4.8))
     months = perf.monthly["period"]
     years = sorted({d.year for d in months})
     color_of = {year: PALETTE[i % len(PALETTE)] for i, year in enumerate(years)}
     ax.bar(months, perf.monthly["revenue"], width=24, color=[color_of[d.year] for d in months])
-    ax.yaxis.set_major_formatter(FuncFormatter(pounds))
+    ax.yaxis.set_major_formatter(FuncFormatter(money_axis(look.currency)))
     best = perf.monthly.loc[perf.monthly["revenue"].idxmax(), "period"]
     ax.set_title(f"Sales per month (best month: {best:%B %Y})")
-    ax.set_ylabel("Net sales")
+    ax.set_ylabel(_money_label("Net sales", look.currency))
     _month_axis(ax)
     ax.legend(handles=[Patch(color=color_of[y], label=str(y)) for y in years], frameon=False, ncol=len(years),
               loc="upper left")
@@ -44,11 +64,11 @@ def monthly_sales(perf: CompanyPerformance, target: Path) -> None:
     save(fig, target)
 
 
-def yearly_overview(perf: CompanyPerformance, target: Path) -> None:
+def yearly_overview(perf: CompanyPerformance, target: Path, look: Look) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(12, 4.2))
     years = perf.yearly["period"].astype(int).astype(str)
     for ax, column, title, fmt in [
-        (axes[0], "revenue", "Net sales per year", pounds),
+        (axes[0], "revenue", _money_label("Net sales per year", look.currency), money_axis(look.currency)),
         (axes[1], "orders", "Orders per year", lambda v, _=None: f"{v:,.0f}"),
         (axes[2], "customers", "Active customers per year", lambda v, _=None: f"{v:,.0f}"),
     ]:
@@ -63,63 +83,86 @@ def yearly_overview(perf: CompanyPerformance, target: Path) -> None:
     save(fig, target)
 
 
-def sales_by_country(perf: CompanyPerformance, target: Path) -> None:
+def sales_by_country(perf: CompanyPerformance, target: Path, look: Look) -> None:
     table = perf.countries.iloc[::-1]
+    names = [str(c) for c in table["country"]]
+    top = (perf.summary.get("top_market") or {}).get("name")
+    markets = int(perf.summary.get("countries") or len(names))
     fig, ax = plt.subplots(figsize=(9, 5.2))
-    colors = [ORANGE if c == "United Kingdom" else BLUE for c in table["country"]]
-    ax.barh(table["country"], table["revenue"], color=colors)
-    ax.xaxis.set_major_formatter(FuncFormatter(pounds))
+    ax.barh(names, table["revenue"], color=[ORANGE if c == top else BLUE for c in names])
+    ax.xaxis.set_major_formatter(FuncFormatter(money_axis(look.currency)))
     total = perf.countries["revenue"].sum()
     for y, value in enumerate(table["revenue"]):
         ax.annotate(f" {100 * value / total:.1f}%", (value, y), va="center", fontsize=9)
-    ax.set_title("Where sales come from: top 10 countries")
-    ax.set_xlabel("Net sales (share of the total in %)")
+    label = plural(look.market_label)
+    ax.set_title(f"Where sales come from: top {TOP_COUNTRIES} {label}" if markets > TOP_COUNTRIES
+                 else f"Where sales come from: all {markets} {label if markets > 1 else look.market_label}")
+    ax.set_xlabel(_money_label("Net sales (share of the total in %)", look.currency))
     save(fig, target)
 
 
-def customer_types(perf: CompanyPerformance, target: Path) -> None:
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+def _type_bars(ax, perf: CompanyPerformance, dimension: str, title: str, currency: str | None) -> None:
+    """One panel of customer types: net sales per type, with its share and customers."""
+    table = perf.customer_types[perf.customer_types["dimension"] == dimension]
+    bars = ax.bar([str(t) for t in table["type"]], table["revenue"], color=[BLUE, ORANGE, GREY][: len(table)])
+    ax.yaxis.set_major_formatter(FuncFormatter(money_axis(currency)))
+    ax.set_title(title)
+    for bar, (_, row) in zip(bars, table.iterrows()):
+        label = f"{row['revenue_share_pct']:.0f}% of sales"
+        if dimension != "Identification" or row["type"] == "Identified":
+            label += f"\n{int(row['customers']):,} customers"
+        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
+                    va="bottom", fontsize=9)
+    ax.margins(y=0.25)
+
+
+def _type_axes(panels: int):
+    """The monthly panel and `panels` bar panels: 2x2 for three, else the monthly one on top."""
+    if panels == 3:
+        fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+        return fig, axes[0, 0], [axes[0, 1], axes[1, 0], axes[1, 1]]
+    fig = plt.figure(figsize=(12, 8.5))
+    grid = fig.add_gridspec(2, max(panels, 1))
+    return fig, fig.add_subplot(grid[0, :]), [fig.add_subplot(grid[1, i]) for i in range(panels)]
+
+
+def customer_types(perf: CompanyPerformance, target: Path, look: Look) -> None:
+    top = (perf.summary.get("top_market") or {}).get("name")
+    wanted = [("Account", "Wholesale vs retail customers"),
+              ("Identification", "Sales with and without a customer id"),
+              ("Market", f"{top} vs other {plural(look.market_label)}")]
+    present = set(perf.customer_types["dimension"])
+    panels = [(dimension, title) for dimension, title in wanted if dimension in present]
+    fig, ax, bar_axes = _type_axes(len(panels))
     pivot = perf.new_vs_returning.pivot(index="period", columns="type", values="revenue").fillna(0)
-    ax = axes[0, 0]
     bottom = np.zeros(len(pivot))
     for column, color in zip(["Returning", "New"], [BLUE, ORANGE]):
         if column in pivot:
             ax.bar(pivot.index, pivot[column], width=24, bottom=bottom, color=color, label=f"{column} customers")
             bottom += pivot[column].to_numpy()
-    ax.yaxis.set_major_formatter(FuncFormatter(pounds))
+    ax.yaxis.set_major_formatter(FuncFormatter(money_axis(look.currency)))
     _month_axis(ax)
-    ax.set_title("Monthly sales from new and returning customers")
-    ax.legend(frameon=False)
-    for ax, dimension, title in [(axes[0, 1], "Account", "Wholesale vs retail customers"),
-                                 (axes[1, 0], "Identification", "Sales with and without a customer id"),
-                                 (axes[1, 1], "Market", "United Kingdom vs international")]:
-        table = perf.customer_types[perf.customer_types["dimension"] == dimension]
-        bars = ax.bar(table["type"], table["revenue"], color=[BLUE, ORANGE, GREY][: len(table)])
-        ax.yaxis.set_major_formatter(FuncFormatter(pounds))
-        ax.set_title(title)
-        for bar, (_, row) in zip(bars, table.iterrows()):
-            label = f"{row['revenue_share_pct']:.0f}% of sales"
-            if dimension != "Identification" or row["type"] == "Identified":
-                label += f"\n{int(row['customers']):,} customers"
-            ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
-                        va="bottom", fontsize=9)
-        ax.margins(y=0.25)
+    ax.set_title(_money_label("Monthly sales from new and returning customers", look.currency))
+    if not pivot.empty:
+        ax.legend(frameon=False)
+    for panel_ax, (dimension, title) in zip(bar_axes, panels):
+        _type_bars(panel_ax, perf, dimension, title, look.currency)
     threshold = perf.summary.get("wholesaler_units_per_order_threshold", 0)
-    _note(axes[0, 1], f"Wholesale: more than {threshold:,.0f} units per order on average.")
+    _note(ax, f"Wholesale: more than {threshold:,.0f} units per order on average.")
     save(fig, target)
 
 
-def average_basket(perf: CompanyPerformance, target: Path) -> None:
+def average_basket(perf: CompanyPerformance, target: Path, look: Look) -> None:
     fig, ax = plt.subplots(figsize=(10, 4.2))
     ax.plot(perf.monthly["period"], perf.monthly["average_basket"], marker="o", color=BLUE)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _=None: f"£{v:,.0f}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _=None: money(v, look.currency)))
     _month_axis(ax)
     ax.set_title("Average order value per month")
-    ax.set_ylabel("Sales per order")
+    ax.set_ylabel(_money_label("Sales per order", look.currency))
     save(fig, target)
 
 
-def cancellation_rate(perf: CompanyPerformance, target: Path) -> None:
+def cancellation_rate(perf: CompanyPerformance, target: Path, look: Look) -> None:
     fig, ax = plt.subplots(figsize=(10, 4.2))
     ax.plot(perf.monthly["period"], perf.monthly["cancellation_rate_pct"], marker="o", color=ORANGE)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _=None: f"{v:.0f}%"))
@@ -129,7 +172,7 @@ def cancellation_rate(perf: CompanyPerformance, target: Path) -> None:
     save(fig, target)
 
 
-def cohort_retention(perf: CompanyPerformance, target: Path) -> None:
+def cohort_retention(perf: CompanyPerformance, target: Path, look: Look) -> None:
     table = perf.cohorts.drop(columns=0, errors="ignore")
     fig, ax = plt.subplots(figsize=(12, 0.32 * len(table) + 2))
     image = ax.imshow(table.to_numpy(), cmap="Blues", aspect="auto", vmin=0, vmax=max(1.0, np.nanmax(table.to_numpy())))
@@ -146,31 +189,58 @@ def cohort_retention(perf: CompanyPerformance, target: Path) -> None:
     save(fig, target)
 
 
-def top_products(perf: CompanyPerformance, target: Path) -> None:
+def top_products(perf: CompanyPerformance, target: Path, look: Look) -> None:
     table = perf.products.iloc[::-1]
     fig, ax = plt.subplots(figsize=(10, 5))
-    ax.barh([p.title() for p in table["product"]], table["revenue"], color=BLUE)
-    ax.xaxis.set_major_formatter(FuncFormatter(pounds))
+    names = [str(p).title() if str(p).isupper() else str(p) for p in table["product"]]  # 'WHITE MUG' -> 'White Mug'
+    ax.barh(names, table["revenue"], color=BLUE)
+    ax.xaxis.set_major_formatter(FuncFormatter(money_axis(look.currency)))
     ax.set_title("Best-selling products by sales")
+    if not look.currency:
+        ax.set_xlabel(_money_label("Net sales", look.currency))
     save(fig, target)
 
 
 FIGURES = {
-    "1_sales_per_month.png": monthly_sales,
-    "2_sales_orders_customers_per_year.png": yearly_overview,
-    "3_sales_by_country.png": sales_by_country,
-    "4_customer_types.png": customer_types,
-    "5_average_order_value.png": average_basket,
-    "6_cancellation_rate.png": cancellation_rate,
-    "7_cohort_retention.png": cohort_retention,
-    "8_top_products.png": top_products,
+    "1_sales_per_month": monthly_sales,
+    "2_sales_orders_customers_per_year": yearly_overview,
+    "3_sales_by_country": sales_by_country,
+    "4_customer_types": customer_types,
+    "5_average_order_value": average_basket,
+    "6_cancellation_rate": cancellation_rate,
+    "7_cohort_retention": cohort_retention,
+    "8_top_products": top_products,
 }
 
 
-def draw_all(perf: CompanyPerformance, folder: Path) -> list[Path]:
+def skipped_figures(perf: CompanyPerformance, available: Mapping[str, bool]) -> dict[str, str]:
+    """Figure name -> why it is not drawn (the column or data that would enable it)."""
+    if perf.monthly.empty:
+        return {name: "no sales lines left after cleaning: check data.path and the cleaning rules" for name in FIGURES}
+    skipped = {}
+    if not available.get("country") or perf.countries.empty or not perf.summary.get("top_market"):
+        skipped["3_sales_by_country"] = "needs a country column: set data.columns.country"
+    if not perf.monthly["cancellations"].fillna(0).sum():
+        skipped["6_cancellation_rate"] = NO_CANCELLATIONS
+    if perf.cohorts.empty:
+        skipped["7_cohort_retention"] = "no identified customer with a purchase: needs ids in data.columns.customer_id"
+    if perf.products.empty:
+        skipped["8_top_products"] = ("needs a product column: set data.columns.description "
+                                     "or data.columns.stock_code")
+    return skipped
+
+
+def draw_all(perf: CompanyPerformance, folder: Path, currency: str | None, market_label: str,
+             available: Mapping[str, bool]) -> tuple[list[str], dict[str, str]]:
+    """Draw the figures the data support into `folder` (deleting skipped ones a previous run
+    left there); return the names drawn and {name: reason} of the skipped ones."""
     style()
-    paths = []
+    look, skipped, drawn = Look(currency, market_label), skipped_figures(perf, available), []
     for name, draw in FIGURES.items():
-        draw(perf, folder / name)
-        paths.append(folder / name)
-    return paths
+        target = Path(folder) / f"{name}.png"
+        if name in skipped:
+            target.unlink(missing_ok=True)
+            continue
+        draw(perf, target, look)
+        drawn.append(name)
+    return drawn, skipped

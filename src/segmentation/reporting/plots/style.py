@@ -23,16 +23,6 @@ def style() -> None:
     })
 
 
-def pounds(value: float, _=None) -> str:
-    """£ with k/M suffixes: £950, £12k, £1.2M."""
-    size = abs(value)
-    if size >= 1e6:
-        return f"£{value / 1e6:.1f}M"
-    if size >= 1e3:
-        return f"£{value / 1e3:.0f}k"
-    return f"£{value:.0f}"
-
-
 def save(fig, target: Path) -> None:
     fig.tight_layout(rect=(0, 0.04, 1, 1))  # room for a footnote
     with atomic_path(target) as tmp:
