@@ -69,7 +69,7 @@ def test_names_are_unique_and_can_be_overridden():
 
 def test_traits_and_actions_speak_plainly():
     row = pd.Series(profile(0, recency=40, frequency=3, monetary=950, items=120, cancel=7.5))
-    assert traits(row) == ("About 3 orders, the last one 40 days ago, £950 spent in all; 120 items per order; "
+    assert traits(row, "GBP") == ("About 3 orders, the last one 40 days ago, £950 spent in all; 120 items per order; "
                            "8% of order lines cancelled (typical customer).")
     assert 2 <= len(actions_for("Champions")) <= 3 and actions_for("At risk, lower spend") == actions_for("At risk")
     jargon = re.compile(r"cluster|silhouette|centroid|ARI|k-means|standardi", re.I)
@@ -89,10 +89,12 @@ def tiny_png() -> str:
 @pytest.fixture(scope="module")
 def report_html() -> str:
     cards = segment_cards(pd.DataFrame([profile(0, 5, 90, 900, revenue=0.7), profile(1, 95, 5, 50, revenue=0.3)]),
-                          {0: "Champions", 1: "Lost"})
+                          {0: "Champions", 1: "Lost"}, "GBP")
     eda = {"revenue": {"2010": 8.5e6, "2011": 8.0e6}, "orders": {"2010": 20000, "2011": 19000},
            "customers": {"2010": 4200, "2011": 4100},
-           "revenue_share_pct": {"united_kingdom": 91.0, "identified": 88.0, "wholesale": 20.0}}
+           "revenue_share_pct": {"top_market": 91.0, "identified": 88.0, "wholesale": 20.0},
+           "top_market": {"name": "Ruritania", "share_pct": 91.0, "markets": 38}, "market_label": "country",
+           "peak_month": {"month": "November", "share_pct": 13.0, "basis": "2 full years"}}
     stability = STABILITY
     image = tiny_png()
     keys = ["a", "b", "radar", "map", "snake", "heatmap", "stability_curve"]
@@ -160,7 +162,7 @@ def test_slide_deck_has_one_idea_per_slide(tmp_path):
     from segmentation.reporting.slides import build_deck
 
     cards = segment_cards(pd.DataFrame([profile(0, 5, 90, 900, revenue=0.7), profile(1, 95, 5, 50, revenue=0.3)]),
-                          {0: "Champions", 1: "Lost"})
+                          {0: "Champions", 1: "Lost"}, "GBP")
     fig, ax = plt.subplots(figsize=(4, 3))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")

@@ -10,13 +10,12 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from segmentation.catalog import Catalog, atomic_path, read_json, require, write_text
+from segmentation.reporting.availability import REPORT_FIGURES, data_note, report_figures
 from segmentation.reporting.naming import name_segments, segment_cards
 from segmentation.reporting.report_html import executive_summary, method_note, png, render_html
 from segmentation.reporting.slides import build_deck
 
-EDA_FIGURES = [("1_sales_per_month", "Sales per month"), ("2_sales_orders_customers_per_year", "Sales, orders and customers per year"),
-               ("4_customer_types", "Who the customers are"), ("3_sales_by_country", "Sales by country"),
-               ("7_cohort_retention", "How many new customers come back"), ("8_top_products", "Best-selling products")]
+EDA_FIGURES = REPORT_FIGURES  # the candidates; the context's "eda_figures" are those the EDA drew
 SEGMENT_FIGURES = ("radar", "map", "snake", "heatmap")
 FIX = "run `dvc repro` up to the report stage."
 
@@ -36,19 +35,23 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
     stability_path = catalog.stability_output("stability.json")
     stability = read_json(stability_path) if stability_path.is_file() else None
     cleaning = read_json(catalog.cleaning_report) if catalog.cleaning_report.is_file() else None
+    ingest = read_json(catalog.ingest_report) if catalog.ingest_report.is_file() else None
+    currency = cfg.data.get("currency")
+    eda = {**eda, "market_label": eda.get("market_label") or cfg.data.get("market_label") or "country"}
 
     overrides = OmegaConf.to_container(cfg.naming.overrides, resolve=True) if cfg.naming.overrides else {}
     names = name_segments(profiles, table, overrides)
-    cards = segment_cards(profiles, names)
+    cards = segment_cards(profiles, names, currency)
     features = table.loc[assignments["customer_id"]]
     labels = assignments["cluster"].to_numpy()
     used = list(cfg.features.columns)
-    radar(features[used], labels, folder / "radar.png", names)
+    radar(features[used], labels, folder / "radar.png", names, currency=currency)
     projection_map(points[["x", "y"]].to_numpy(), points["cluster"].to_numpy(), cfg.projection.method,
                    folder / "map.png", names)
-    snake(features[used], labels, names, folder / "snake.png")
-    importance_heatmap(features[used], labels, names, folder / "heatmap.png")
-    images = {key: png(catalog.figure(key)) for key, _ in EDA_FIGURES}
+    snake(features[used], labels, names, folder / "snake.png", currency=currency)
+    importance_heatmap(features[used], labels, names, folder / "heatmap.png", currency=currency)
+    eda_figures = report_figures(eda, lambda key: catalog.figure(key).is_file())
+    images = {key: png(catalog.figure(key)) for key, _ in eda_figures}
     images.update({key: png(folder / f"{key}.png") for key in SEGMENT_FIGURES})
     if stability:
         images["stability_curve"] = png(require(catalog.stability_output("curve.png"), "stability curve", FIX))
@@ -57,9 +60,9 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
         "title": "Customer segmentation: who buys, how, and what to do",
         "subtitle": f"Data: {cfg.data.name} ({'synthetic rehearsal data' if cfg.data.name == 'synthetic' else 'transactions'}), "
                     f"customers as of {read_json(catalog.features_report).get('cutoff')}.",
-        "summary": executive_summary(eda, cards, stability),
-        "cards": cards, "names": names, "images": images, "stability": stability,
-        "eda_figures": EDA_FIGURES, "method": method_note(plain, train, cleaning, stability),
+        "summary": executive_summary(eda, cards, stability, currency), "currency": currency,
+        "data_note": data_note(ingest, eda), "cards": cards, "names": names, "images": images,
+        "stability": stability, "eda_figures": eda_figures, "method": method_note(plain, train, cleaning, stability),
     }
 
 
@@ -70,7 +73,7 @@ def write_report(cfg: DictConfig) -> tuple[dict, int]:
         folder = Path(scratch)
         context = gather(cfg, folder)
         write_text(catalog.report, render_html(context))
-        pngs = {key: catalog.figure(key).read_bytes() for key, _ in EDA_FIGURES}
+        pngs = {key: catalog.figure(key).read_bytes() for key, _ in context["eda_figures"]}
         pngs.update({key: (folder / f"{key}.png").read_bytes() for key in SEGMENT_FIGURES})
         if context["stability"]:
             pngs["stability_curve"] = catalog.stability_output("curve.png").read_bytes()

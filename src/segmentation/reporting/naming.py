@@ -34,6 +34,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from segmentation.money import money
+
 RULES = [
     ("Wholesalers / big accounts", lambda p: p["W"] >= 0.9 and p["M"] >= 0.75),
     ("Champions", lambda p: p["R"] >= 0.6 and p["F"] >= 0.7 and p["M"] >= 0.7),
@@ -77,10 +79,10 @@ ACTIONS = {
     "Frequent cancellers": ["Find out why they cancel: check the products, photos and descriptions they return.",
                             "Confirm large orders before dispatch to avoid costly cancellations.",
                             "Do not target them with discounts until cancellations fall."],
-    "Occasional buyers": ["Remind them at their buying moments (seasonal ranges, Christmas).",
+    "Occasional buyers": ["Remind them ahead of their usual buying season, featuring the seasonal ranges.",
                           "Offer a reason to order more often: a subscription or a reorder reminder.",
                           "Suggest add-ons to their usual basket."],
-    "Hibernating": ["Reactivate with the best sellers of the season (e.g. Christmas range).",
+    "Hibernating": ["Reactivate with the season's best sellers, ahead of their usual buying season.",
                     "Offer a modest discount with a clear end date.",
                     "Reduce contact frequency if they do not respond."],
     "Need attention": ["Send recommendations based on past purchases.",
@@ -142,8 +144,9 @@ def actions_for(name: str) -> list[str]:
     return ACTIONS["Need attention"]
 
 
-def traits(row: pd.Series) -> str:
-    """Plain words with numbers and units, e.g. "about 3 orders, the last 40 days ago, £950 spent"."""
+def traits(row: pd.Series, currency: str | None) -> str:
+    """Plain words with numbers and units, amounts in the data's currency (`data.currency`),
+    e.g. "About 3 orders, the last one 40 days ago, $950 spent in all"."""
     parts = []
     if "median_frequency" in row:
         orders = row["median_frequency"]
@@ -151,7 +154,7 @@ def traits(row: pd.Series) -> str:
     if "median_recency" in row:
         parts.append(f"the last one {row['median_recency']:,.0f} days ago")
     if "median_monetary" in row:
-        parts.append(f"£{row['median_monetary']:,.0f} spent in all")
+        parts.append(f"{money(row['median_monetary'], currency)} spent in all")
     text = ", ".join(parts)
     if "median_avg_items_per_order" in row:
         text += f"; {row['median_avg_items_per_order']:,.0f} items per order"
@@ -160,8 +163,9 @@ def traits(row: pd.Series) -> str:
     return text[:1].upper() + text[1:] + " (typical customer)."
 
 
-def segment_cards(profiles: pd.DataFrame, names: Mapping[int, str]) -> pd.DataFrame:
-    """One row per segment: name, size, shares, traits and actions, largest revenue first."""
+def segment_cards(profiles: pd.DataFrame, names: Mapping[int, str], currency: str | None) -> pd.DataFrame:
+    """One row per segment: name, size, shares, traits (amounts in `currency`) and actions,
+    largest revenue first."""
     rows = []
     for _, row in profiles.iterrows():
         cluster = int(row["cluster"])
@@ -169,5 +173,5 @@ def segment_cards(profiles: pd.DataFrame, names: Mapping[int, str]) -> pd.DataFr
         rows.append({"cluster": cluster, "name": name, "customers": int(row["customers"]),
                      "share_of_customers": float(row["share_of_customers"]),
                      "share_of_revenue": float(row.get("share_of_revenue", np.nan)),
-                     "traits": traits(row), "actions": actions_for(name)})
+                     "traits": traits(row, currency), "actions": actions_for(name)})
     return pd.DataFrame(rows).sort_values("share_of_revenue", ascending=False).reset_index(drop=True)

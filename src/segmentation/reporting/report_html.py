@@ -9,29 +9,37 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from segmentation.money import check_currency as currency_code
+from segmentation.money import money, unit
 from segmentation.reporting import maintenance_text
 
-GLOSSARY = {
-    "Net sales": "Sales minus cancellations and returns, in pounds.",
-    "Order": "One purchase invoice; a cancellation is not an order.",
-    "Active customer": "A customer with a customer number who placed at least one order in the period.",
-    "Segment": "A group of customers who buy in a similar way, found automatically from their history.",
-    "Recency": "Days since the customer's last order.",
-    "Frequency": "Number of orders the customer placed.",
-    "Spend": "The customer's net sales in pounds.",
-    "Items per order": "Average number of units in one of the customer's orders.",
-    "Cohort": "Customers whose first order was in the same month.",
-    "Wholesaler": "A customer whose orders are far larger than almost everyone else's.",
-    "Agreement score (ARI)": "How much two ways of grouping customers agree: 1 = identical, 0 = no better than chance.",
-    "Refresh interval": "How long the segments stay valid before they should be rebuilt.",
-    "Noise band": "How much the segmentation disagrees with itself when rebuilt on the same data: smaller "
-                  "changes are noise, not a change in customers.",
-}
+def glossary(currency: str | None) -> dict[str, str]:
+    """The report's words, amounts in the data's currency (`data.currency`)."""
+    amounts = f"in {unit(currency)}" if currency_code(currency) else "in the data's own amounts (no currency set)"
+    return {
+        "Net sales": f"Sales minus cancellations and returns, {amounts}.",
+        "Order": "One purchase invoice (without invoice numbers: a customer's purchases on one day); a "
+                 "cancellation is not an order.",
+        "Active customer": "A customer with a customer number who placed at least one order in the period.",
+        "Segment": "A group of customers who buy in a similar way, found automatically from their history.",
+        "Recency": "Days since the customer's last order.",
+        "Frequency": "Number of orders the customer placed.",
+        "Spend": f"The customer's net sales {amounts}.",
+        "Items per order": "Average number of units in one of the customer's orders.",
+        "Cohort": "Customers whose first order was in the same month.",
+        "Wholesaler": "A customer whose orders are far larger than almost everyone else's.",
+        "Agreement score (ARI)": "How much two ways of grouping customers agree: 1 = identical, 0 = no better than "
+                                 "chance.",
+        "Refresh interval": "How long the segments stay valid before they should be rebuilt.",
+        "Noise band": "How much the segmentation disagrees with itself when rebuilt on the same data: smaller "
+                      "changes are noise, not a change in customers.",
+    }
 
 
 STYLE = """ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d2430; margin: 0;
@@ -49,9 +57,11 @@ STYLE = """ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, san
  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 16px; }
  .card { border: 1px solid #dde2e8; border-radius: 8px; padding: 4px 16px 8px; break-inside: avoid; }
  .card h3 { margin-bottom: 0; color: #2f6690; } .size { color: #5b6573; margin-top: 2px; }
+ .data-note { background: #fdf6e3; border-left: 5px solid #c98a1b; padding: 6px 14px; margin: 16px 0; }
+ .data-note ul { margin: 4px 0 6px; padding-left: 20px; } .data-note li { margin: 4px 0; }
  dt { font-weight: bold; margin-top: 8px; } dd { margin-left: 0; }
  @media print { body { background: white; } main { max-width: none; padding: 0; }
-   h2 { break-before: page; } h2.first { break-before: auto; } figure, .card, table { break-inside: avoid; } }
+   h2 { break-before: page; } h2.first { break-before: auto; } figure, .card, table, .data-note { break-inside: avoid; } }
 """
 
 
@@ -59,19 +69,42 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def money(value: float) -> str:
-    return f"£{value / 1e6:.1f}M" if abs(value) >= 1e6 else f"£{value:,.0f}"
+def _season(peak: Mapping | None) -> str:
+    """The seasonality sentence from eda["peak_month"]: a calendar month when the data span
+    full years, else a dated month ("March 2024") that cannot be called seasonal yet."""
+    if not peak:
+        return ""
+    share = float(peak["share_pct"])
+    if re.search(r"\d{4}", str(peak["month"])):
+        return (f" The strongest month was {peak['month']} ({share:.0f}% of the sales in the data); the data "
+                "are too short to call it a seasonal peak.")
+    return f" Sales peak in {peak['month']} ({share:.0f}% of an average year's sales)."
 
 
-def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | None) -> list[str]:
-    """Five plain sentences with the numbers management needs."""
+def _market(eda: Mapping) -> str:
+    """The market sentence from eda["top_market"]; empty when the data have no country column."""
+    top = eda.get("top_market")
+    if not top:
+        return ""
+    label = eda.get("market_label") or "country"
+    if int(top.get("markets") or 0) <= 1:
+        return f" All sales come from {top['name']}."
+    return f" {top['name']} brings {float(top['share_pct']):.0f}% of sales (top {label} of {int(top['markets'])})."
+
+
+def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | None,
+                      currency: str | None = None) -> list[str]:
+    """Five plain sentences with the numbers management needs, every one from the data;
+    amounts in `currency` (default: the EDA summary's)."""
+    currency = currency if currency is not None else eda.get("currency")
     years = sorted(eda["revenue"])
     full = [y for y in years if eda["orders"][y] > 0.5 * max(eda["orders"].values())]
-    sales = " and ".join(f"{money(eda['revenue'][y])} in {y}" for y in full[-2:])
-    bullets = [f"Net sales were {sales}; the shop depends on the United Kingdom "
-               f"({eda['revenue_share_pct']['united_kingdom']:.0f}% of sales) and on its autumn peak.",
-               f"{eda['customers'][full[-1]]:,} customers bought in {full[-1]}; wholesale-sized accounts bring "
-               f"{eda['revenue_share_pct']['wholesale']:.0f}% of sales."]
+    sales = " and ".join(f"{money(eda['revenue'][y], currency, compact=True)} in {y}" for y in full[-2:])
+    wholesale = (eda.get("revenue_share_pct") or {}).get("wholesale")
+    bullets = [f"Net sales were {sales}.{_season(eda.get('peak_month'))}",
+               f"{eda['customers'][full[-1]]:,} customers bought in {full[-1]}"
+               + (f"; wholesale-sized accounts bring {wholesale:.0f}% of sales." if wholesale is not None else ".")
+               + _market(eda)]
     top = cards.iloc[0]
     bullets.append(f"Customers fall into {len(cards)} segments. \u201c{top['name']}\u201d are "
                    f"{100 * top['share_of_customers']:.0f}% of customers but bring {100 * top['share_of_revenue']:.0f}% "
@@ -109,8 +142,11 @@ def render_html(context: Mapping) -> str:
     stability = context.get("stability")
     maintenance = _maintenance(stability, images) if stability else \
         "<p>The maintenance study has not been run for this segmentation.</p>"
-    glossary = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in GLOSSARY.items())
-    performance = "".join(_img(images[key], caption) for key, caption in context["eda_figures"])
+    words = glossary(context.get("currency"))
+    terms = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in words.items())
+    performance = _data_note(context.get("data_note")) + ("".join(
+        _img(images[key], caption) for key, caption in context["eda_figures"] if key in images)
+        or "<p>No company-performance figure could be drawn from this data.</p>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(context['title'])}</title>
@@ -141,9 +177,18 @@ Each segment has a name, its typical customer and what marketing can do.</p>
 <h2 id="method">Method</h2>
 <p>{esc(context['method'])}</p>
 <h2 id="glossary">Glossary</h2>
-<dl>{glossary}</dl>
+<dl>{terms}</dl>
 </main></body></html>
 """
+
+
+def _data_note(lines: list[str] | None) -> str:
+    """The "Data available" note (availability.data_note); nothing when the data supplied everything."""
+    if not lines:
+        return ""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return (f'<aside class="data-note" id="data-available"><p><b>Data available.</b> The data did not supply '
+            f"everything this report can show; adding these would complete it:</p><ul>{items}</ul></aside>")
 
 
 def _maintenance(stability: Mapping, images: Mapping) -> str:
@@ -157,13 +202,29 @@ def _maintenance(stability: Mapping, images: Mapping) -> str:
             + _img(images["stability_curve"], "How long the segments stay valid"))
 
 
+RULE_WORDS = {"duplicates": "duplicates", "non_product": "postage and fees", "non_positive_price": "zero prices",
+              "quantity_outliers": "entry errors"}
+
+
+def _cleaning_sentence(cleaning: Mapping) -> str:
+    """What cleaning removed, in words; says so when identical lines were kept (`duplicates_rule`)."""
+    rule = cleaning.get("duplicates_rule")
+    rules = [r for r in (cleaning.get("removed") or RULE_WORDS) if r in RULE_WORDS]
+    if rule and not rule.get("applied"):
+        rules = [r for r in rules if r != "duplicates"]
+    removed = ", ".join(RULE_WORDS[r] for r in rules)
+    removed = " and ".join(removed.rsplit(", ", 1)) if removed else "nothing"
+    kept = (f"identical lines were kept: {str(rule.get('reason', '')).removeprefix('auto: ')}; "
+            if rule and not rule.get("applied") else "")
+    return f"{cleaning['lines_in']:,} lines were cleaned to {cleaning['lines_out']:,} ({removed} removed); {kept}"
+
+
 def method_note(cfg: Mapping, train: Mapping, cleaning: Mapping | None, stability: Mapping | None = None) -> str:
     features, model = cfg["features"], cfg["model"]
     shape = ", ".join(f"{short} = {'auto' if model[key] is None else model[key]}"
                       for key, short in (model["short_names"] or {}).items())
-    cleaned = (f"{cleaning['lines_in']:,} invoice lines were cleaned to {cleaning['lines_out']:,} (duplicates, "
-               "postage and fees, zero prices and entry errors removed); " if cleaning else "")
-    return (f"Data: {cfg['data']['name']} transactions; {cleaned}only customers with a customer number are "
+    cleaned = _cleaning_sentence(cleaning) if cleaning else ""
+    return (f"Data: the {cfg['data']['name']} data set; {cleaned}only customers with a customer number are "
             f"segmented ({int(train.get('customers', 0)):,} customers). Features ({features['name']}): "
             f"{', '.join(features['columns'])}, {features.get('transform')} transform, {features.get('scaler')} "
             f"scaling{', wholesalers removed' if features.get('drop_wholesalers') else ''}. Model: {model['name']} "

@@ -12,7 +12,7 @@ from pptx.util import Emu, Inches, Pt
 
 from segmentation.catalog import atomic_path
 from segmentation.reporting import maintenance_text
-from segmentation.reporting.report_html import GLOSSARY
+from segmentation.reporting.report_html import glossary
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 
@@ -59,7 +59,9 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
     first = slide(context["title"])
     _bullets(first, [context["subtitle"]], top=Inches(2.5), size=22)
     _bullets(slide("Executive summary"), context["summary"])
-    for key, caption in context["eda_figures"][:4]:
+    if context.get("data_note"):
+        _bullets(slide("Data available"), context["data_note"], size=18)
+    for key, caption in [(key, caption) for key, caption in context["eda_figures"] if key in pngs][:4]:
         _picture(slide(caption), pngs[key])
     cards: pd.DataFrame = context["cards"]
     overview = slide(f"{len(cards)} customer segments")
@@ -81,7 +83,7 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
                                                  *[f"Data check: {w}" for w in maintenance_text.warnings(stability)]],
                  size=14)
     _bullets(slide("Method"), [context["method"]], size=14)
-    _bullets(slide("Glossary"), [f"{k}: {v}" for k, v in GLOSSARY.items()], size=14)
+    _bullets(slide("Glossary"), [f"{k}: {v}" for k, v in glossary(context.get("currency")).items()], size=14)
     with atomic_path(target) as tmp:
         tmp.write_bytes(_deterministic(deck))
     return len(deck.slides)

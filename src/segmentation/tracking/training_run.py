@@ -73,7 +73,8 @@ def _draw(cfg: DictConfig, table: pd.DataFrame, result: TrainingResult, folder: 
     from segmentation.reporting.plots.clusters import projection_map, radar
 
     seed, X, labels = int(cfg.seed), result.X, result.labels
-    radar(table.set_index("customer_id").loc[X.index, list(X.columns)], labels, folder / "radar.png")
+    radar(table.set_index("customer_id").loc[X.index, list(X.columns)], labels, folder / "radar.png",
+          currency=cfg.data.currency)
     projection = OmegaConf.to_container(cfg.projection, resolve=True)
     rows = sample_rows(len(X), int(projection["max_points"]), seed)
     embedding, cached = cached_embedding(result.scaled[rows], projection, seed, Catalog(cfg).embeddings)

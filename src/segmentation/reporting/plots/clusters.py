@@ -12,7 +12,18 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from segmentation.features import FEATURE_LABELS  # noqa: E402
+from segmentation.money import unit  # noqa: E402
 from segmentation.reporting.plots.style import GREY, PALETTE, save, style  # noqa: E402
+
+
+#: features measured in money: their labels carry the data's currency
+MONEY_FEATURES = ("monetary",)
+
+
+def feature_label(column: str, currency: str | None) -> str:
+    """The axis label of a feature: "Net spend (USD)" for money features, else its plain label."""
+    label = FEATURE_LABELS.get(column, column)
+    return f"{label} ({unit(currency)})" if column in MONEY_FEATURES else label
 
 
 def color(cluster: int) -> str:
@@ -25,11 +36,12 @@ def percentile_profile(features: pd.DataFrame, labels: np.ndarray) -> pd.DataFra
     return ranks.assign(cluster=np.asarray(labels)).groupby("cluster").mean()
 
 
-def radar(features: pd.DataFrame, labels: np.ndarray, target: Path, names: dict[int, str] | None = None) -> None:
+def radar(features: pd.DataFrame, labels: np.ndarray, target: Path, names: dict[int, str] | None = None,
+          currency: str | None = None) -> None:
     style()
     profile = percentile_profile(features, labels)
     sizes = pd.Series(np.asarray(labels)).value_counts()
-    axes_labels = [FEATURE_LABELS.get(c, c) for c in profile.columns]
+    axes_labels = [feature_label(c, currency) for c in profile.columns]
     angles = np.linspace(0, 2 * np.pi, len(axes_labels), endpoint=False).tolist()
     fig, ax = plt.subplots(figsize=(7.5, 7.5), subplot_kw={"polar": True})
     for cluster, row in profile.iterrows():
