@@ -29,7 +29,7 @@ params: install         ## rewrite params.yaml from conf/ (the default compositi
 	$(RUN) python -m segmentation.config
 
 profile: install        ## measure the ingested data against the published Online Retail II figures
-	$(RUN) python -m segmentation.data.profile
+	$(RUN) python scripts/profile_reference.py
 
 grid: install           ## the design card's 84-run sweep, tracked under one MLflow parent run
 	$(RUN) python -m segmentation.train experiment=grid

@@ -5,7 +5,7 @@ check of a real file. Measured on the canonical ingest output (all lines, before
 Per-customer figures use identified lines and count cancellation invoices as invoices;
 "net" means purchases minus cancellations; recency is measured at 2011-12-10.
 
-    python -m segmentation.data.profile [build/raw.parquet] [--markdown out.md]
+    python scripts/profile_reference.py [build/raw.parquet] [--markdown out.md]
 """
 
 from __future__ import annotations

@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from segmentation.catalog import Catalog, read_json, user_path
 from segmentation.cutoffs import data_span, resolve_cutoff
+from segmentation.data.facts import check_same_data
 from segmentation.errors import UserError
 from segmentation.features import features_from_file, read_precomputed
 from segmentation.maintenance.series import id_column_in
@@ -23,7 +24,10 @@ def customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, str]:
         path = user_path(features.precomputed)
         table = read_precomputed(path, id_column_in(path, features.id_column), list(features.columns))
         return table, "precomputed"
-    clean_path = Catalog(cfg).clean
+    catalog = Catalog(cfg)
+    if catalog.ingest_report.is_file():
+        check_same_data(read_json(catalog.ingest_report), OmegaConf.to_container(cfg.data, resolve=True))
+    clean_path = catalog.clean
     first, last = data_span(clean_path)
     cutoff = resolve_cutoff(features.cutoff, first, last, "features.cutoff")
     table = features_from_file(clean_path, cutoff)
@@ -38,6 +42,8 @@ def load_customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, Path | None]:
     catalog = Catalog(cfg)
     path, report_path = catalog.features, catalog.features_report
     if path.is_file() and report_path.is_file():
+        if catalog.ingest_report.is_file() and not cfg.features.precomputed:
+            check_same_data(read_json(catalog.ingest_report), OmegaConf.to_container(cfg.data, resolve=True))
         built = read_json(report_path)
         if built.get("cutoff_config") == cfg.features.cutoff and built.get("precomputed") == cfg.features.precomputed:
             return pd.read_parquet(path), path
