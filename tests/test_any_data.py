@@ -202,3 +202,30 @@ def test_the_cdnow_text_file_has_no_header_line_and_reads_with_header_names(tmp_
     assert lines["invoice"].tolist() == ["00001-19970101", "00002-19970112", "00002-19970112"]
     with pytest.raises(UserError, match=r"data.header_names: the header repeats column\(s\) \['a'\]"):
         list(iter_transactions({**data, "header_names": ["a", "a", "b", "c"]}))
+
+
+def test_without_a_quantity_column_unit_based_views_are_left_out_not_computed_on_lines():
+    import duckdb
+
+    from segmentation.performance import company_performance, lines_view
+    from segmentation.preprocess import wholesaler_rule_applies
+    from segmentation.reporting.naming import name_segments, without_units
+
+    assert not wholesaler_rule_applies("avg_items_per_order", {"quantity": False})
+    assert wholesaler_rule_applies("monetary", {"quantity": False})
+    assert wholesaler_rule_applies("avg_items_per_order", {"quantity": True})
+    kept, _ = clean_frame(minimal_file([["a", "2024-01-05", "30"], ["b", "2024-02-05", "20"]]), RULES)
+    con = duckdb.connect()
+    lines_view(con, kept)
+    perf = company_performance(con, None, None, dict.fromkeys(["country", "quantity"], False), "country", "USD")
+    assert "Account" not in set(perf.customer_types["dimension"])
+    assert "wholesale" not in perf.summary["revenue_share_pct"]
+    assert perf.summary["wholesaler_units_per_order_threshold"] is None
+    # a segment whose orders hold two lines would be "Wholesalers" on units it does not have
+    profiles = pd.DataFrame({"cluster": [0, 1], "median_recency": [5, 300], "median_frequency": [9, 1],
+                             "median_monetary": [900, 20], "median_avg_items_per_order": [2.0, 1.0]})
+    population = pd.DataFrame({"recency": [5, 300, *range(100, 180, 10)], "frequency": [9, 1, *[2] * 8],
+                               "monetary": [900, 20, *range(50, 130, 10)], "avg_items_per_order": [2.0] + [1.0] * 9})
+    assert name_segments(profiles, population)[0].startswith("Wholesalers")
+    named, people = without_units(profiles, population, units_supplied=False)
+    assert name_segments(named, people)[0] == "Champions" and "median_avg_items_per_order" not in named

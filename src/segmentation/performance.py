@@ -110,11 +110,12 @@ def _products(con: duckdb.DuckDBPyConnection, available: Mapping[str, bool]) -> 
         GROUP BY ALL ORDER BY revenue DESC LIMIT {TOP_PRODUCTS}""").df()
 
 
-def company_performance(con: duckdb.DuckDBPyConnection, wholesalers: pd.Series, threshold: float,
+def company_performance(con: duckdb.DuckDBPyConnection, wholesalers: pd.Series | None, threshold: float | None,
                         available: Mapping[str, bool], market_label: str,
                         currency: str | None = None) -> CompanyPerformance:
     """Every figure of the company-performance section; `lines` must be a view of cleaned lines,
-    `wholesalers` the customer ids of wholesale accounts, `threshold` the rule's cut-off,
+    `wholesalers` the customer ids of wholesale accounts and `threshold` the rule's cut-off (None:
+    no wholesale split, e.g. a unit-based rule on data without quantities),
     `available` the optional columns the source supplies (ingest report), `market_label` what
     the country column holds and `currency` the ISO code of the amounts (or None)."""
     yearly = _periods(con, "year(invoice_date)")
@@ -152,11 +153,16 @@ def company_performance(con: duckdb.DuckDBPyConnection, wholesalers: pd.Series, 
     return result
 
 
-def _customer_types(con: duckdb.DuckDBPyConnection, wholesalers: pd.Series, top: str | None,
+def _customer_types(con: duckdb.DuckDBPyConnection, wholesalers: pd.Series | None, top: str | None,
                     others: str) -> pd.DataFrame:
     """Revenue and customers by identification, account type (wholesale or retail) and, when
     there is a country column, market (the top market vs the others)."""
-    con.register("wholesale_accounts", pd.DataFrame({"customer_id": pd.Series(wholesalers, dtype="string")}))
+    con.register("wholesale_accounts", pd.DataFrame({"customer_id": pd.Series(
+        [] if wholesalers is None else wholesalers, dtype="string")}))
+    accounts = "" if wholesalers is None else """
+        UNION ALL
+        SELECT 'Account', account, sum(revenue), count(DISTINCT customer_id) FROM typed
+        WHERE account IS NOT NULL GROUP BY ALL"""
     market = "NULL::VARCHAR" if top is None else \
         f"CASE WHEN l.country = {_quote(top)} THEN {_quote(top)} ELSE {_quote(others)} END"
     customer_types = con.execute(f"""
@@ -172,10 +178,7 @@ def _customer_types(con: duckdb.DuckDBPyConnection, wholesalers: pd.Series, top:
                count(DISTINCT customer_id) AS customers FROM typed GROUP BY ALL
         UNION ALL
         SELECT 'Market', market, sum(revenue), count(DISTINCT customer_id) FROM typed
-        WHERE market IS NOT NULL GROUP BY ALL
-        UNION ALL
-        SELECT 'Account', account, sum(revenue), count(DISTINCT customer_id) FROM typed
-        WHERE account IS NOT NULL GROUP BY ALL
+        WHERE market IS NOT NULL GROUP BY ALL{accounts}
         ORDER BY dimension, revenue DESC""").df()
     customer_types["revenue_share_pct"] = 100 * customer_types["revenue"] / customer_types.groupby(
         "dimension")["revenue"].transform("sum")
@@ -247,7 +250,9 @@ def _summary(perf: CompanyPerformance, threshold: float | None, markets: int, to
     by_year = perf.yearly.set_index(perf.yearly["period"].astype(int).astype(str))
     share = perf.customer_types.set_index(["dimension", "type"])["revenue_share_pct"]
     pick = lambda key: round(float(share.get(key, 0.0)), 2)  # noqa: E731
-    shares = {"identified": pick(("Identification", "Identified")), "wholesale": pick(("Account", "Wholesale"))}
+    shares = {"identified": pick(("Identification", "Identified"))}
+    if threshold is not None:
+        shares["wholesale"] = pick(("Account", "Wholesale"))
     if top is not None:
         shares["top_market"] = pick(("Market", top))
     return {
@@ -257,7 +262,7 @@ def _summary(perf: CompanyPerformance, threshold: float | None, markets: int, to
         "average_basket": {y: round(float(v), 2) for y, v in by_year["average_basket"].items()},
         "cancellation_rate_pct": {y: round(float(v), 2) for y, v in by_year["cancellation_rate_pct"].items()},
         "revenue_share_pct": shares,
-        "wholesaler_units_per_order_threshold": round(float(threshold or 0.0), 2),
+        "wholesaler_units_per_order_threshold": None if threshold is None else round(float(threshold), 2),
         "countries": int(markets),
     }
 

@@ -20,6 +20,15 @@ SCALERS = ("standard", "robust", "minmax")
 TRANSFORMS = ("none", "log1p")
 
 
+#: features counted in units: without a quantity column every line is one unit
+UNIT_FEATURES = ("total_quantity", "avg_items_per_order")
+
+
+def wholesaler_rule_applies(column: str, available) -> bool:
+    """The wholesaler rule is meaningful unless it counts units the source does not supply."""
+    return column not in UNIT_FEATURES or bool(available.get("quantity"))
+
+
 def wholesaler_mask(table: pd.DataFrame, column: str, quantile: float) -> tuple[pd.Series, float]:
     """Customers strictly above the `quantile` of `column`, and that threshold."""
     if column not in table.columns:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.catalog import Catalog, write_json
+from segmentation.catalog import Catalog, read_json, write_json
 from segmentation.champion import choose, explain
 from segmentation.customer_tables import load_customer_table
 from segmentation.errors import UserError, cli
 from segmentation.preprocess import select_features
 from segmentation.project import project_root
 from segmentation.registry import register_champion, run_config, run_profiles, sweep_runs
-from segmentation.reporting.naming import name_segments
+from segmentation.reporting.naming import name_segments, without_units
 from segmentation.tracking.runs import setup
 from segmentation.tracking.training_run import model_requirements
 
@@ -40,7 +40,9 @@ def select(cfg: DictConfig) -> dict:
     pipeline = mlflow.sklearn.load_model(f"runs:/{champion['run_id']}/model")
     customers = load_customer_table(run_cfg)[0]
     X, _ = select_features(customers, OmegaConf.to_container(run_cfg.features, resolve=True))
-    names = name_segments(run_profiles(client, champion["run_id"]), customers,
+    ingest = Catalog(cfg).ingest_report
+    units = not ingest.is_file() or bool(read_json(ingest)["columns"].get("quantity"))
+    names = name_segments(*without_units(run_profiles(client, champion["run_id"]), customers, units),
                           OmegaConf.to_container(cfg.naming.overrides) or {})
     name = str(rule["model_name"])
     version = register_champion(champion["run_id"], pipeline, list(X.columns), names,

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--from", dest="template", default=None,
                         help="start from conf/data/<template>.yaml (transactions, online_retail_ii, olist, ...)")
     parser.add_argument("overrides", nargs="*", help="data.key=value settings (YAML values)")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     print(cli(lambda: use_data(args.name, args.template, args.overrides))())
 
 

@@ -11,7 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from segmentation.catalog import Catalog, atomic_path, read_json, require, write_text
 from segmentation.reporting.availability import REPORT_FIGURES, data_note, report_figures
-from segmentation.reporting.naming import name_segments, segment_cards
+from segmentation.reporting.naming import name_segments, segment_cards, without_units
 from segmentation.reporting.report_html import executive_summary, method_note, png, render_html
 from segmentation.reporting.slides import build_deck
 
@@ -36,12 +36,14 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
     stability = read_json(stability_path) if stability_path.is_file() else None
     cleaning = read_json(catalog.cleaning_report) if catalog.cleaning_report.is_file() else None
     ingest = read_json(catalog.ingest_report) if catalog.ingest_report.is_file() else None
-    currency = cfg.data.get("currency")
-    eda = {**eda, "market_label": eda.get("market_label") or cfg.data.get("market_label") or "country"}
+    currency = cfg.data.currency
+    eda = {**eda, "market_label": eda.get("market_label") or cfg.data.market_label}
 
     overrides = OmegaConf.to_container(cfg.naming.overrides, resolve=True) if cfg.naming.overrides else {}
-    names = name_segments(profiles, table, overrides)
-    cards = segment_cards(profiles, names, currency)
+    units = ingest is None or bool(ingest["columns"].get("quantity"))
+    named_profiles, population = without_units(profiles, table, units)
+    names = name_segments(named_profiles, population, overrides)
+    cards = segment_cards(named_profiles, names, currency)
     features = table.loc[assignments["customer_id"]]
     labels = assignments["cluster"].to_numpy()
     used = list(cfg.features.columns)

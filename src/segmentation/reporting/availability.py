@@ -22,7 +22,8 @@ CAPTIONS = {**dict(REPORT_FIGURES), "5_average_order_value": "Average order valu
 #: optional column -> what its absence costs (without the figures the EDA skipped)
 COLUMN_EFFECTS = {
     "invoice": "orders are counted as one per customer per day",
-    "quantity": "every line counts as one unit, so units per order and the wholesaler rule count lines",
+    "quantity": "every line counts as one unit (a negative amount as a return of one), so the unit-based "
+                "views (wholesale split, items per order in segment names) are left out",
     "country": "sales cannot be split by {market}",
     "stock_code": "postage and fee lines cannot be recognised by their product code",
     "description": "products are named by their code only",

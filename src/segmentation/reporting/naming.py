@@ -111,6 +111,18 @@ def positions(profiles: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
                          "C": ratio, "cancel_pct": cancel})
 
 
+def without_units(profiles: pd.DataFrame, population: pd.DataFrame,
+                  units_supplied: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Profiles and population as naming should see them: without a quantity column every line is
+    one unit, so unit-based figures (wholesalers, items per order) would describe lines, not units."""
+    if units_supplied:
+        return profiles, population
+    unit_columns = ("total_quantity", "avg_items_per_order")
+    return (profiles.drop(columns=[c for c in profiles if c.removeprefix("median_").removeprefix("mean_")
+                                   in unit_columns]),
+            population.drop(columns=[c for c in unit_columns if c in population]))
+
+
 def name_segments(profiles: pd.DataFrame, population: pd.DataFrame,
                   overrides: Mapping | None = None) -> dict[int, str]:
     """Unique, deterministic names keyed by segment id (see module docstring)."""

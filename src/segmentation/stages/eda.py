@@ -17,7 +17,7 @@ from segmentation.data.schema import OPTIONAL
 from segmentation.errors import UserError
 from segmentation.money import check_currency
 from segmentation.performance import company_performance, lines_view
-from segmentation.preprocess import wholesaler_mask
+from segmentation.preprocess import wholesaler_mask, wholesaler_rule_applies
 from segmentation.reporting.plots.performance import draw_all
 from segmentation.stages import run_stage
 
@@ -39,15 +39,20 @@ def run(cfg: DictConfig) -> dict:
     catalog = Catalog(cfg)
     available = supplied_columns(catalog)
     currency = check_currency(cfg.data.get("currency"))
-    market_label = str(cfg.data.get("market_label") or "country")
+    market_label = str(cfg.data.market_label)
     customers, _ = customer_table(cfg)  # checks the clean file exists
-    is_wholesale, threshold = wholesaler_mask(customers, cfg.features.wholesaler_column,
-                                              float(cfg.features.wholesaler_quantile))
+    wholesalers, threshold = None, None
+    if wholesaler_rule_applies(cfg.features.wholesaler_column, available):
+        is_wholesale, threshold = wholesaler_mask(customers, cfg.features.wholesaler_column,
+                                                  float(cfg.features.wholesaler_quantile))
+        wholesalers = customers.loc[is_wholesale, "customer_id"]
+    else:
+        print(f"eda: no wholesale split: features.wholesaler_column={cfg.features.wholesaler_column} counts units "
+              "and the data have no quantity column (set data.columns.quantity)")
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     lines_view(con, catalog.clean)
-    perf = company_performance(con, customers.loc[is_wholesale, "customer_id"], threshold, available,
-                               market_label, currency=currency)
+    perf = company_performance(con, wholesalers, threshold, available, market_label, currency=currency)
     drawn, skipped = draw_all(perf, catalog.figures, currency, market_label, available)
     for name, reason in skipped.items():
         print(f"eda: skipped {name}: {reason}")

@@ -31,8 +31,9 @@ def ingest_step(cfg: DictConfig) -> int:
         writer = None
         try:
             for frame in iter_transactions(data):
-                table = pa.Table.from_pandas(frame, schema=schema_for(frame.columns), preserve_index=False)
-                writer = writer or pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                schema = schema_for(frame.columns)  # the file's schema carries no pandas metadata
+                table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+                writer = writer or pq.ParquetWriter(tmp, schema, compression="zstd")
                 writer.write_table(table)
                 lines += len(frame)
                 per_frame.append(frame_facts(frame))

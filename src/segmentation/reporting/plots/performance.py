@@ -147,8 +147,9 @@ def customer_types(perf: CompanyPerformance, target: Path, look: Look) -> None:
         ax.legend(frameon=False)
     for panel_ax, (dimension, title) in zip(bar_axes, panels):
         _type_bars(panel_ax, perf, dimension, title, look.currency)
-    threshold = perf.summary.get("wholesaler_units_per_order_threshold", 0)
-    _note(ax, f"Wholesale: more than {threshold:,.0f} units per order on average.")
+    threshold = perf.summary.get("wholesaler_units_per_order_threshold")
+    if threshold is not None:
+        _note(ax, f"Wholesale: more than {threshold:,.0f} units per order on average.")
     save(fig, target)
 
 
