@@ -229,3 +229,15 @@ def test_without_a_quantity_column_unit_based_views_are_left_out_not_computed_on
     assert name_segments(profiles, population)[0].startswith("Wholesalers")
     named, people = without_units(profiles, population, units_supplied=False)
     assert name_segments(named, people)[0] == "Champions" and "median_avg_items_per_order" not in named
+
+
+def test_the_data_note_of_a_fixed_export_does_not_ask_for_a_column_mapping():
+    from segmentation.reporting.availability import data_note
+
+    ingest = {"columns": {"invoice": True, "quantity": True, "country": True, "stock_code": False,
+                          "description": False}}
+    eda = {"skipped": {"8_top_products": "needs a product column: set data.columns.description or "
+                                         "data.columns.stock_code"}}
+    mapped, olist = data_note(ingest, eda), data_note(ingest, eda, mappable=False)
+    assert any("set data.columns.stock_code" in line for line in mapped)
+    assert not any("data.columns" in line for line in olist) and any("not in this source" in line for line in olist)

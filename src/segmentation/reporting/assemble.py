@@ -63,7 +63,8 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
         "subtitle": f"Data: {cfg.data.name} ({'synthetic rehearsal data' if cfg.data.name == 'synthetic' else 'transactions'}), "
                     f"customers as of {read_json(catalog.features_report).get('cutoff')}.",
         "summary": executive_summary(eda, cards, stability, currency), "currency": currency,
-        "data_note": data_note(ingest, eda), "cards": cards, "names": names, "images": images,
+        "data_note": data_note(ingest, eda, mappable=cfg.data.format != "olist"),
+        "cards": cards, "names": names, "images": images,
         "stability": stability, "eda_figures": eda_figures, "method": method_note(plain, train, cleaning, stability),
     }
 

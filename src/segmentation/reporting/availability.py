@@ -47,9 +47,10 @@ def report_figures(eda: Mapping, exists: Callable[[str], bool] = lambda name: Tr
             if (drawn is None or name in drawn) and exists(name)]
 
 
-def data_note(ingest: Mapping | None, eda: Mapping) -> list[str]:
+def data_note(ingest: Mapping | None, eda: Mapping, mappable: bool = True) -> list[str]:
     """One sentence per missing optional column (with the report figures it leaves out) and per
-    skipped report figure no single missing column explains; empty when nothing is missing."""
+    skipped report figure no single missing column explains; empty when nothing is missing.
+    `mappable`: the source maps its columns (data.columns); a fixed export (Olist) cannot."""
     market = eda.get("market_label") or "country"
     columns = (ingest or {}).get("columns") or {}
     missing = [column for column in COLUMN_EFFECTS if columns.get(column) is False]
@@ -64,7 +65,8 @@ def data_note(ingest: Mapping | None, eda: Mapping) -> list[str]:
     for column in missing:
         label = market if column == "country" else column.replace("_", " ")
         left_out = "".join(f"; the \u201c{caption(f, market)}\u201d chart is left out" for f in by_column[column])
-        lines.append(f"No {label} column: {COLUMN_EFFECTS[column].format(market=market)}{left_out} "
-                     f"(set data.columns.{column}).")
-    lines += [f"The \u201c{caption(f, market)}\u201d chart is left out: {skipped[f].rstrip('.')}." for f in alone]
+        fix = f"set data.columns.{column}" if mappable else "not in this source"
+        lines.append(f"No {label} column: {COLUMN_EFFECTS[column].format(market=market)}{left_out} ({fix}).")
+    reasons = {f: skipped[f] if mappable else skipped[f].split(": set ")[0] for f in alone}
+    lines += [f"The \u201c{caption(f, market)}\u201d chart is left out: {reasons[f].rstrip('.')}." for f in alone]
     return lines
