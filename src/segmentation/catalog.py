@@ -34,6 +34,7 @@ class Catalog:
     synthetic = property(lambda self: self._at("synthetic"))          # generate: raw UCI layout
     raw = property(lambda self: self._at("raw"))                      # ingest: canonical lines
     ingest_report = property(lambda self: self._at("ingest_report"))  # ingest: columns supplied, origin
+    last_source = property(lambda self: self._at("last_source"))      # the last ingest's data (not a DVC output)
     clean = property(lambda self: self._at("clean"))                  # clean: kept lines + flags
     cleaning_report = property(lambda self: self._at("cleaning_report"))
     # --- customers -------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.catalog import Catalog, atomic_path, read_json, write_json
+from segmentation.catalog import Catalog, atomic_path, write_json, write_text
 from segmentation.data.readers import iter_transactions, mapped_columns
 from segmentation.data.facts import data_change, frame_facts, source_facts, source_label
 from segmentation.data.schema import schema_for
@@ -21,7 +21,8 @@ def ingest_step(cfg: DictConfig) -> int:
     catalog = Catalog(cfg)
     data = OmegaConf.to_container(cfg.data, resolve=True)
     check_currency(data.get("currency"))
-    previous = read_json(catalog.ingest_report) if catalog.ingest_report.is_file() else None
+    # DVC deletes a stage's outputs before running it: the last source is kept beside them
+    previous = {"source": catalog.last_source.read_text().strip()} if catalog.last_source.is_file() else None
     change = data_change(previous, data)
     if change:
         print(f"ingest: {change}")
@@ -42,5 +43,6 @@ def ingest_step(cfg: DictConfig) -> int:
                 writer.close()
     facts = source_facts(per_frame, mapped_columns(data))
     write_json(catalog.ingest_report, {"lines": lines, "source": source_label(data), **facts})
+    write_text(catalog.last_source, source_label(data))
     print(f"ingest: {lines:,} lines from {cfg.data.path} -> {target.name} in {time.perf_counter() - started:.1f}s")
     return lines

@@ -1,0 +1,84 @@
+"""Every stage on data the reference shop never saw: a three-column dollar CSV made the default
+with `use_data` (and kept by a later `dvc exp run -S model=...`), then the Olist export's
+folder with its own feature set."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from minimal_layout import write_minimal_csv
+from olist_layout import write_olist
+from test_pipeline import copy_project, sh
+
+pytestmark = pytest.mark.slow
+
+REFERENCE_WORDS = ["United Kingdom", "£", "pound", "Christmas", "autumn", "2009", "2010", "2011", "GBP"]
+
+
+def report_text(project: Path) -> str:
+    page = (project / "reports" / "report.html").read_text()
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+
+
+def commit(project: Path, message: str) -> None:
+    sh(project, "git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
+    sh(project, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message, "--allow-empty")
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("shop"), 0.03)
+    write_minimal_csv(project / "data" / "shop.csv", scale=0.1)
+    out = sh(project, "python", "-m", "segmentation.use_data", "my_shop", "--from", "transactions",
+             "data.path=data/shop.csv", "data.columns.customer_id=customer", "data.columns.invoice_date=date",
+             "data.columns.amount=amount", "data.currency=USD")
+    assert "the default data is now 'my_shop'" in out
+    commit(project, "my data")
+    sh(project, "dvc", "repro")
+    return project
+
+
+def test_a_three_column_dollar_csv_runs_every_stage_and_the_report_speaks_of_it(shop):
+    ingest = json.loads((shop / "metrics" / "ingest.json").read_text())
+    assert ingest["source"] == "my_shop (data/shop.csv)" and not any(ingest["columns"].values())
+    cleaning = json.loads((shop / "metrics" / "cleaning.json").read_text())
+    assert cleaning["duplicates_rule"]["applied"] is False and cleaning["removed"]["duplicates"]["lines"] == 0
+    eda = json.loads((shop / "metrics" / "eda.json").read_text())
+    assert eda["currency"] == "USD" and eda["top_market"] is None
+    assert set(eda["skipped"]) == {"3_sales_by_country", "8_top_products"}
+    assert (shop / "reports" / "slides.pptx").is_file() and (shop / "reports" / "assignments_latest.csv").is_file()
+    text = report_text(shop)
+    assert "Data available" in text and "No country column" in text and "$" in text
+    for word in REFERENCE_WORDS:
+        assert word.lower() not in text.lower(), word
+    assert "Wholesale" not in (shop / "reports" / "segments.csv").read_text()
+
+
+def test_a_later_exp_run_without_data_settings_keeps_the_chosen_data(shop):
+    commit(shop, "repro")
+    out = sh(shop, "dvc", "exp", "run", "-S", "model=gmm")
+    assert "data changed" not in out
+    params = yaml.safe_load((shop / "params.yaml").read_text())
+    assert params["data"]["name"] == "my_shop" and params["model"]["name"] == "gmm"
+    assert json.loads((shop / "metrics" / "ingest.json").read_text())["source"] == "my_shop (data/shop.csv)"
+
+
+def test_the_olist_export_runs_every_stage_with_its_own_features(shop):
+    commit(shop, "gmm")
+    write_olist(shop / "data" / "olist", customers=700)
+    out = sh(shop, "dvc", "exp", "run", "-S", "data=olist", "-S", "data.path=data/olist", "-S", "features=rfm_olist")
+    assert "ingest: data changed since the last run: my_shop (data/shop.csv) -> olist (data/olist)" in out
+    assert yaml.safe_load((shop / "params.yaml").read_text())["features"]["name"] == "rfm_olist"
+    assert json.loads((shop / "reports" / "train" / "train.json").read_text())["customers"] == 700
+    columns = yaml.safe_load((shop / "params.yaml").read_text())["features"]["columns"]
+    assert {"mean_review_score", "mean_installments", "late_delivery_pct"} <= set(columns)
+    eda = json.loads((shop / "metrics" / "eda.json").read_text())
+    assert eda["currency"] == "BRL" and eda["top_market"]["name"] == "SP" and eda["market_label"] == "state"
+    text = report_text(shop)
+    assert "R$" in text and "SP brings" in text and "top state of 8" in text
+    for word in REFERENCE_WORDS:
+        assert word.lower() not in text.lower(), word
