@@ -142,7 +142,7 @@ def test_a_sweep_has_one_parent_and_survives_a_failing_job(tmp_path, store):
     assert {r.data.tags["mlflow.parentRunId"] for r in children} == {parents[0].info.run_id}
     status = {r.info.run_name: r.info.status for r in children}
     assert status == {"kmeans-k2-rfm_extras-all": "FINISHED", "kmeans-k3-rfm_extras-all": "FINISHED",
-                      "kmeans-k500-rfm_extras-all": "FAILED"}
+                      "kmeans-k500-rfm_extras-all-FAILED": "FAILED"}
     failed = next(r for r in children if r.info.status == "FAILED")
     assert "larger than the number of customers" in failed.data.tags["error"]
     assert parents[0].info.status == "FAILED" and parents[0].data.metrics["jobs_failed"] == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from segmentation.config import required
+from segmentation.progress import progress
 
 
 def neighbours(model: Mapping) -> tuple[str, list]:
@@ -38,11 +39,11 @@ def sensitivity(model: Mapping, summary: Mapping, study: Callable[[dict], Mappin
         return {"sensitivity": "not measured: the model declares no integer hyper-parameter to move",
                 "sensitivity_holds": None, "sensitivity_verdicts": {}}
     verdicts = {model[key]: describe(summary)}
-    for value in values:
+    name = "k" if key == "n_clusters" else short
+    for value in progress(values, f"sensitivity: the study at {name} = {', '.join(map(str, values))}"):
         verdicts[value] = describe(study({**model, key: value}))
     ordered = dict(sorted(verdicts.items()))
     holds = len(set(ordered.values())) == 1
-    name = "k" if key == "n_clusters" else short
     span = f"{min(ordered)}-{max(ordered)}" if len(ordered) > 1 else str(model[key])
     sentence = (f"holds for {name} = {span}" if holds else
                 f"depends on {name}: " + ", ".join(f"{v} at {name}={k}" for k, v in ordered.items()))

@@ -8,17 +8,20 @@ project root, so Hydra or DVC working directories never scatter stores.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.models import short_label
 from segmentation.project import project_root
+from segmentation.tracking.names import data_label, describing_tags, run_name  # noqa: F401 - data_label re-exported
 
 PARENT_FILE = "mlflow_parent_run_id"
 LOCK_RETRIES = 8
@@ -36,6 +39,9 @@ def retry_locked(call, *args, retries: int = LOCK_RETRIES, pause: float = 0.25, 
 
 
 ROLE_TAG = "segmentation.role"
+SWEPT_TAG = "segmentation.swept_keys"   # on a sweep's parent run: the keys that vary between its jobs
+# MLflow 3's UI reads this experiment tag to tell model training from GenAI work
+KIND_TAG, KIND = "mlflow.experimentKind", "custom_model_development"
 
 
 def tracking_uri(cfg: DictConfig) -> str:
@@ -56,12 +62,40 @@ def artifact_location(cfg: DictConfig, uri: str) -> str | None:
     return None  # a tracking server decides
 
 
+class _DropMessage(logging.Filter):
+    def __init__(self, start: str) -> None:
+        super().__init__()
+        self.start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.start)
+
+
+def quiet_mlflow() -> None:
+    """Silence two MLflow messages that repeat on every run and ask nothing of the user (idempotent).
+
+    - "The specified dataset source can be interpreted in multiple ways: LocalArtifactDatasetSource,
+      LocalArtifactDatasetSource": MLflow registers the same local-file source class under two
+      URI schemes and warns that a path matches both; the choice is the same class either way.
+    - mlflow.sklearn's "Saving scikit-learn models in the pickle or cloudpickle format requires
+      exercising caution...": the project logs its own pipelines (with its code bundled) and loads
+      only models from its own store; skops cannot hold the project's estimator classes.
+    """
+    warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted in multiple ways",
+                            category=UserWarning)
+    logger = logging.getLogger("mlflow.sklearn")
+    if not any(isinstance(f, _DropMessage) for f in logger.filters):
+        logger.addFilter(_DropMessage("Saving scikit-learn models in the pickle or cloudpickle format"))
+
+
 def setup(cfg: DictConfig) -> str:
-    """Point MLflow at the store and return the experiment id (created on first use)."""
+    """Point MLflow at the store and return the experiment id (created on first use, tagged as
+    model training so the UI opens on runs, not on GenAI traces)."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # keep logs readable
+    quiet_mlflow()
     uri = tracking_uri(cfg)
     mlflow.set_tracking_uri(uri)
     client = mlflow.MlflowClient()
@@ -69,22 +103,14 @@ def setup(cfg: DictConfig) -> str:
     for attempt in range(5):  # parallel sweep jobs may race to create it
         experiment = client.get_experiment_by_name(name)
         if experiment is not None:
+            if experiment.tags.get(KIND_TAG) != KIND:  # created before the tag, or by another tool
+                retry_locked(client.set_experiment_tag, experiment.experiment_id, KIND_TAG, KIND)
             return experiment.experiment_id
         try:
-            return client.create_experiment(name, artifact_location=artifact_location(cfg, uri))
+            return client.create_experiment(name, artifact_location=artifact_location(cfg, uri), tags={KIND_TAG: KIND})
         except MlflowException:
             time.sleep(0.2 * (attempt + 1))
     return client.get_experiment_by_name(name).experiment_id
-
-
-def data_label(features) -> str:
-    """The feature set and wholesaler filter, e.g. rfm_extras-nowholesalers."""
-    return f"{features.name}-{'nowholesalers' if features.drop_wholesalers else 'all'}"
-
-
-def run_name(cfg: DictConfig) -> str:
-    """Named from the model's declared hyper-parameters and the data, e.g. kmeans-k5-rfm_extras-nowholesalers."""
-    return f"{cfg.model.name}-{short_label(cfg.model)}-{data_label(cfg.features)}"
 
 
 def flat_params(cfg: DictConfig) -> dict[str, str]:
@@ -129,18 +155,37 @@ def run(cfg: DictConfig, parent_run_id: str | None = None, tags: Mapping[str, st
     import mlflow
 
     experiment_id = setup(cfg)
-    tags = {ROLE_TAG: "job", **(tags or {})}
-    name = run_name(cfg) if tags[ROLE_TAG] == "job" else f"{tags[ROLE_TAG]}-{run_name(cfg)}"
+    swept = swept_values(parent_run_id)
+    tags = {ROLE_TAG: "job", **describing_tags(cfg, swept), **(tags or {})}
+    name = run_name(cfg, swept) if tags[ROLE_TAG] == "job" else f"{tags[ROLE_TAG]}-{run_name(cfg, swept)}"
     with retry_locked(mlflow.start_run, experiment_id=experiment_id, run_name=name, parent_run_id=parent_run_id,
                       tags={"git_commit": git_commit(), **tags}) as active:
         try:
             yield active
         except BaseException as err:
             message = f"{type(err).__name__}: {err}"
+            status = "FAILED" if not isinstance(err, KeyboardInterrupt) else "KILLED"
             mlflow.set_tag("error", message[:5000])
             mlflow.log_text(message, "error.txt")
-            mlflow.end_run(status="FAILED" if not isinstance(err, KeyboardInterrupt) else "KILLED")
+            # named as such, so a failed job never passes for a result in the runs table
+            retry_locked(mlflow.MlflowClient().update_run, active.info.run_id, name=f"{name}-{status}")
+            mlflow.end_run(status=status)
             raise
+
+
+def swept_values(parent_run_id: str | None) -> dict[str, str]:
+    """This job's value of every key its sweep varies (the keys: the parent run's tag, written by
+    `SweepCallback`; the values: the job's own Hydra overrides). Empty outside a sweep."""
+    if not parent_run_id:
+        return {}
+    import mlflow
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return {}
+    keys = retry_locked(mlflow.MlflowClient().get_run, parent_run_id).data.tags.get(SWEPT_TAG)
+    overrides = dict(item.lstrip("+~").split("=", 1) for item in HydraConfig.get().overrides.task if "=" in item)
+    return {key: overrides[key] for key in json.loads(keys or "[]") if key in overrides}
 
 
 def parent_run_id_for(sweep_dir: str | os.PathLike | None) -> str | None:

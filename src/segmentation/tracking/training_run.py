@@ -52,7 +52,8 @@ def tracked_training(cfg: DictConfig, parent_run_id: str | None = None, write_ou
             # reads the cached snapshot tables; the band reuses this run's bootstrap resamples
             study = measure(cfg, bootstrap_aris=result.bootstrap_aris, sensitivity=cfg.stability.sensitivity_in_runs)
             log_maintenance(study, outputs.write(study, folder / "stability"))
-            print(outputs.as_text(study))
+            # alone, the whole study; in a sweep, one line per job (its leaderboard gathers the verdicts)
+            print(outputs.as_text(study) if parent_run_id is None else f"stability: {study['summary']['headline']}")
             metrics.update({k: v for k, v in study["summary"].items() if isinstance(v, (int, float))})
             timings["stability_seconds"] = time.perf_counter() - started
         retry_locked(mlflow.log_metrics, timings)
