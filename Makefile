@@ -1,4 +1,4 @@
-# Two commands for a fresh machine: `make repro` and `make test`.
+# Two commands for a fresh machine: `make repro` and `make test`. `make help` lists every target.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -6,9 +6,9 @@ SCALES ?= 1 10
 REPEATS ?= 3
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: install repro test test-fast params profile grid ui select serve bench
+.PHONY: help install repro test test-fast params profile grid ui select serve bench
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed   ## create .venv and install the project with its dev tools (other targets do it first)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,11 +34,13 @@ profile: install        ## measure the ingested data against the published Onlin
 grid: install           ## the design card's 84-run sweep, tracked under one MLflow parent run
 	$(RUN) python -m segmentation.train experiment=grid
 
-ui: install             ## the MLflow UI on http://127.0.0.1:5000 (this machine only)
+ui: install             ## the MLflow UI on http://127.0.0.1:5000 (this machine only; UI_PORT=<n> to change), latest sweep link first
+	-$(RUN) MLFLOW_TRACKING_URI="sqlite:///$(CURDIR)/mlruns/mlflow.db" python -m segmentation.tracking.ui_link \
+	  --port $(or $(UI_PORT),5000)
 	$(RUN) mlflow ui --backend-store-uri "sqlite:///$(CURDIR)/mlruns/mlflow.db" \
-	  --default-artifact-root "$(CURDIR)/mlruns/artifacts" --host 127.0.0.1 --port 5000
+	  --default-artifact-root "$(CURDIR)/mlruns/artifacts" --host 127.0.0.1 --port $(or $(UI_PORT),5000)
 
-select: install         ## register the latest sweep's champion (models:/customer-segmentation@champion)
+select: install         ## register the champion of the latest sweep with finished runs (models:/customer-segmentation@champion)
 	$(RUN) python -m segmentation.select
 
 serve: install          ## serve the champion on http://127.0.0.1:5001/invocations (this machine only)
@@ -47,3 +49,7 @@ serve: install          ## serve the champion on http://127.0.0.1:5001/invocatio
 
 bench: install          ## time every step at SCALES (default "1 10"), the grid sweep and the notebook way
 	$(RUN) python bench/run.py --scales $(SCALES) --repeats $(REPEATS)
+
+help:                   ## list every target with what it does (the comment after each target's name)
+	@echo "usage: make <target>   (a fresh machine: make repro, then make test)"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

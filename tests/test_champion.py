@@ -9,20 +9,22 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import mlflow
 import pandas as pd
 import pyarrow as pa
 import pytest
+from omegaconf import OmegaConf
 
-from segmentation.champion import choose
+from segmentation.champion import choose, no_champion_fix
 from segmentation.config import compose
 from segmentation.errors import UserError
 
-RULE = {"metric": "silhouette", "higher_is_better": True, "optional": ["refresh_interval_months"],
-        "constraints": {"smallest_cluster_share": ">= 0.02", "bootstrap_ari_mean": ">= 0.8",
-                        "refresh_interval_months": ">= 1"}}
+# The default rule of conf/config.yaml, in its plain form: lower bounds, null = no constraint.
+RULE = {"metric": "silhouette", "higher_is_better": True, "min_smallest_cluster_share": 0.02,
+        "min_bootstrap_ari": 0.8, "min_refresh_interval_months": 1}
 
 
 def candidates() -> pd.DataFrame:
@@ -60,10 +62,123 @@ def test_the_champion_is_the_best_run_passing_every_constraint():
 def test_lower_is_better_and_no_eligible_run():
     champion, _ = choose(candidates(), {**RULE, "metric": "silhouette", "higher_is_better": False})
     assert champion["run_id"] == "c"
-    strict = {**RULE, "constraints": {"bootstrap_ari_mean": ">= 0.99"}}
-    assert choose(candidates(), strict)[0] is None
-    with pytest.raises(UserError, match="is not like '>= 0.8'"):
-        choose(candidates(), {**RULE, "constraints": {"silhouette": "big"}})
+    assert choose(candidates(), {**RULE, "min_bootstrap_ari": 0.99})[0] is None
+    with pytest.raises(UserError, match=r"select.metric=silhuette is not a metric .*'silhouette'"):
+        choose(candidates(), {**RULE, "metric": "silhuette"})
+
+
+def test_a_null_bound_switches_its_constraint_off():
+    # without the bootstrap bound, e (0.42, ARI 0.6) beats c (0.40); without the refresh bound, d (0.45) wins
+    assert choose(candidates(), {**RULE, "min_bootstrap_ari": None})[0]["run_id"] == "e"
+    champion, table = choose(candidates(), {**RULE, "min_refresh_interval_months": None})
+    assert champion["run_id"] == "d" and "refresh_interval_months >= 1" not in table.columns
+
+
+def test_the_plain_keys_are_command_line_overrides():
+    """`select.min_bootstrap_ari=0.5` (not the quoted '>= 0.5' the old form needed)."""
+    rule = OmegaConf.to_container(compose(["select.min_bootstrap_ari=0.5"]).select)
+    assert rule["min_bootstrap_ari"] == 0.5 and choose(candidates(), rule)[0]["run_id"] == "e"  # e: ARI 0.6 >= 0.5
+    assert compose(["select.min_smallest_cluster_share=null"]).select.min_smallest_cluster_share is None
+    with pytest.raises(UserError, match="select.min_bootstrap_ari='>= 0.5' must be a number"):
+        compose(["select.min_bootstrap_ari='>= 0.5'"])
+
+
+def test_no_champion_names_the_constraint_to_relax():
+    _, table = choose(candidates(), {**RULE, "min_bootstrap_ari": 0.99})
+    # FINISHED runs a, c, d, e all fail ARI >= 0.99; only a fails the size bound
+    assert no_champion_fix(table, {**RULE, "min_bootstrap_ari": 0.99}) == (
+        "Fix: relax the constraint most runs fail, select.min_bootstrap_ari=<a lower bound> (bootstrap_ari_mean "
+        "ranges from 0.6 to 0.95 here) or select.min_bootstrap_ari=null (no constraint), or widen the sweep.")
+
+
+T0 = 1_700_000_000_000  # ms since the epoch: 2023-11-14 22:13:20 UTC
+
+
+def make_sweep(client, experiment_id: str, name: str, start: int, jobs: list[tuple[str, dict]]) -> str:
+    """A sweep parent run as the sweep callback makes it, with child runs (status, metrics)."""
+    from segmentation.tracking.runs import ROLE_TAG
+
+    parent = client.create_run(experiment_id, run_name=name, start_time=start, tags={ROLE_TAG: "sweep"}).info.run_id
+    for i, (status, metrics) in enumerate(jobs):
+        child = client.create_run(experiment_id, run_name=f"{name}-job{i}", start_time=start + 1 + i,
+                                  tags={"mlflow.parentRunId": parent}).info.run_id
+        for key, value in metrics.items():
+            client.log_metric(child, key, value)
+        client.set_terminated(child, status)
+    return parent
+
+
+@pytest.fixture
+def sweeps(tmp_path, monkeypatch):
+    """A store with an older sweep that has runs, then an all-failed one, then an empty one (a
+    sweep stopped before its first job) as the latest."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    client = mlflow.MlflowClient(uri)
+    experiment_id = client.create_experiment("sweeps")
+    good = make_sweep(client, experiment_id, "sweep-good", T0, [
+        ("FINISHED", {"silhouette": 0.5, "smallest_cluster_share": 0.3, "bootstrap_ari_mean": 0.9}),
+        ("FINISHED", {"silhouette": 0.6, "smallest_cluster_share": 0.2, "bootstrap_ari_mean": 0.7}),
+        ("FAILED", {})])
+    failed = make_sweep(client, experiment_id, "sweep-failed", T0 + 60_000, [("FAILED", {})])
+    empty = make_sweep(client, experiment_id, "sweep-empty", T0 + 120_000, [])
+    return client, experiment_id, {"good": good, "failed": failed, "empty": empty}
+
+
+def started(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S")  # the store's local time
+
+
+def test_the_latest_sweep_with_a_finished_run_is_chosen_and_newer_ones_are_reported(sweeps):
+    from segmentation.registry import sweep_runs
+
+    client, experiment_id, ids = sweeps
+    sweep, runs, skipped = sweep_runs(client, experiment_id, None)
+    assert sweep == {"name": "sweep-good", "id": ids["good"], "started": started(T0), "finished": 2, "total": 3}
+    assert sorted(runs["status"]) == ["FAILED", "FINISHED", "FINISHED"]
+    assert [(s["name"], s["finished"], s["total"]) for s in skipped] == [("sweep-empty", 0, 0), ("sweep-failed", 0, 1)]
+
+
+def test_a_given_sweep_without_finished_runs_lists_the_sweeps_that_have_some(sweeps):
+    from segmentation.registry import sweep_runs
+
+    client, experiment_id, ids = sweeps
+    with pytest.raises(UserError) as error:
+        sweep_runs(client, experiment_id, ids["empty"])
+    assert str(error.value) == (
+        f"sweep sweep-empty (id {ids['empty']}, started {started(T0 + 120_000)}, 0/0 runs finished) has no FINISHED "
+        f"run. Sweeps with finished runs: sweep-good (id {ids['good']}, started {started(T0)}, 2/3 runs finished). "
+        "Fix: give one of their ids as select.parent_run_id, or leave it null for the latest sweep with finished runs.")
+    assert sweep_runs(client, experiment_id, ids["good"])[0]["name"] == "sweep-good"
+
+
+def test_select_skips_the_empty_latest_sweep_and_says_so(sweeps, capsys):
+    """The whole command up to the choice: it reads the older sweep, says which it skipped, and
+    with no eligible run stops with the constraint to relax (before loading any model)."""
+    from segmentation.select import select
+
+    client, _, ids = sweeps
+    with pytest.raises(UserError, match=r"no FINISHED run of sweep sweep-good .*bootstrap_ari_mean >= 0.95.*"
+                                        r"select.min_bootstrap_ari=<a lower bound> \(bootstrap_ari_mean ranges "
+                                        r"from 0.7 to 0.9 here\)"):
+        select(compose(["mlflow.experiment=sweeps", "select.min_bootstrap_ari=0.95"]))
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        f"select: skipped 2 newer sweep(s) without a FINISHED run: sweep-empty (id {ids['empty']}, started "
+        f"{started(T0 + 120_000)}, 0/0 runs finished); sweep-failed (id {ids['failed']}, started "
+        f"{started(T0 + 60_000)}, 0/1 runs finished)")
+    assert "3 candidates from sweep sweep-good" in out and "bootstrap_ari_mean >= 0.95" in out
+
+
+def test_no_sweep_with_a_finished_run_lists_every_sweep(tmp_path):
+    from segmentation.registry import sweep_runs
+
+    client = mlflow.MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment_id = client.create_experiment("empty")
+    empty = make_sweep(client, experiment_id, "sweep-empty", T0, [])
+    with pytest.raises(UserError, match=rf"no sweep in this MLflow experiment has a FINISHED run: sweep-empty \(id "
+                                        rf"{empty}, started .*, 0/0 runs finished\)\. Fix: run a sweep"):
+        sweep_runs(client, experiment_id, None)
 
 
 @pytest.fixture(scope="module")
@@ -83,15 +198,18 @@ def shop(tmp_path_factory):
     overrides = ["data=online_retail_ii", f"data.path={folder}/online_retail_II.csv",
                  *[f"paths.{key}={folder}/{key}{suffix}" for key, suffix in
                    [("raw", ".parquet"), ("clean", ".parquet"), ("cleaning_report", ".json"), ("features", ".parquet"),
-                    ("features_report", ".json"), ("champion", ".json"), ("embeddings", "")]],
+                    ("features_report", ".json"), ("champion", ".json"), ("embeddings", ""),
+                    ("ingest_report", ".json"), ("last_source", ".txt"), ("cleaning_metrics", ".json")]],
                  "evaluation.bootstrap_resamples=3", "mlflow.experiment=shop", "features=rfm",
-                 "+select.constraints.n_clusters='<= 3'", "select.constraints.bootstrap_ari_mean='>= 0.5'"]
+                 # k=4 cannot pass: its smallest segment holds at most 1/4 of the customers
+                 "select.min_smallest_cluster_share=0.26", "select.min_bootstrap_ari=0.5"]
     cfg = compose(overrides)
     for step in (ingest_step, clean_step, features.run):
         step(cfg)
     client = mlflow.MlflowClient(uri)
     parent = client.create_run(setup(cfg), run_name="sweep-test", tags={ROLE_TAG: "sweep"}).info.run_id
     runs = {k: tracked_training(compose([*overrides, f"model.n_clusters={k}"]), parent_run_id=parent) for k in (2, 3, 4)}
+    client.create_run(setup(cfg), run_name="sweep-stopped", tags={ROLE_TAG: "sweep"})  # newer, empty: skipped
     yield {"folder": folder, "uri": uri, "overrides": overrides, "runs": runs, "client": client}
     os.environ.pop("MLFLOW_TRACKING_URI", None)
 
@@ -102,12 +220,15 @@ def test_select_registers_the_champion_under_its_alias_and_explains_why(shop, ca
 
     chosen = select(compose(shop["overrides"]))
     out = capsys.readouterr().out
-    eligible = {k: r for k, r in shop["runs"].items() if k <= 3 and r["bootstrap_ari_mean"] >= 0.5}
+    eligible = {k: r for k, r in shop["runs"].items()
+                if r["smallest_cluster_share"] >= 0.26 and r["bootstrap_ari_mean"] >= 0.5}
     best = max(eligible, key=lambda k: eligible[k]["silhouette"])
-    assert chosen["run_id"] == shop["runs"][best]["run_id"]
+    assert 4 not in eligible and chosen["run_id"] == shop["runs"][best]["run_id"]
     version = shop["client"].get_model_version_by_alias("customer-segmentation", "champion")
     assert version.run_id == chosen["run_id"] and str(version.version) == chosen["version"]
-    assert "n_clusters <= 3" in out and "FAIL" in out and "kmeans-k4-rfm-all" in out
+    assert "skipped 1 newer sweep(s) without a FINISHED run: sweep-stopped" in out
+    assert "3 candidates from sweep sweep-test" in out and "3/3 runs finished" in out
+    assert "smallest_cluster_share >= 0.26" in out and "FAIL" in out and "kmeans-k4-rfm-all" in out
     assert json.loads((shop["folder"] / "champion.json").read_text())["version"] == chosen["version"]
 
 

@@ -24,6 +24,7 @@ from segmentation.data.readers import iter_transactions, mapped_columns
 from segmentation.errors import UserError, cli
 from segmentation.project import project_root
 from segmentation.registry import load_champion
+from segmentation.validation import check
 
 
 def assign(cfg: DictConfig):
@@ -47,6 +48,7 @@ def assign(cfg: DictConfig):
 @hydra.main(config_path=str(project_root() / "conf"), config_name="config", version_base="1.3")
 @cli
 def main(cfg: DictConfig) -> None:
+    check(cfg)
     assign(cfg)
 
 

@@ -1,7 +1,8 @@
 """One config truth: `conf/` (Hydra) composes it; `params.yaml` is its default composition.
 
 DVC stage entry points call `load_params()`; Hydra entry points receive the composed config.
-Both hand the same kind of object (an OmegaConf DictConfig) to the same functions.
+Both hand the same kind of object (an OmegaConf DictConfig) to the same functions, after the
+same strict checks of its values (`segmentation.validation`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from segmentation.errors import UserError
 from segmentation.project import project_root
+from segmentation.validation import check
 
 
 def required(section: Mapping, key: str, where: str):
@@ -27,25 +29,26 @@ def required(section: Mapping, key: str, where: str):
 
 
 def load_params(path: str | os.PathLike | None = None) -> DictConfig:
-    """Read `params.yaml` (what DVC stages see) with a safe YAML loader."""
+    """Read `params.yaml` (what DVC stages see) with a safe YAML loader; a bad value is a UserError."""
     params_path = Path(path) if path else project_root() / "params.yaml"
     if not params_path.is_file():
         raise UserError(f"{params_path} not found. Fix: run `make params` (or `dvc exp run`) to write it.")
     with params_path.open(encoding="utf-8") as handle:
-        return OmegaConf.create(yaml.safe_load(handle) or {})
+        return check(OmegaConf.create(yaml.safe_load(handle) or {}))
 
 
 def compose(overrides: list[str] | None = None) -> DictConfig:
-    """Compose `conf/` as Hydra does, with command-line style overrides."""
+    """Compose `conf/` as Hydra does, with command-line style overrides; a bad value is a UserError."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
 
     try:
         with initialize_config_dir(config_dir=str(project_root() / "conf"), version_base="1.3"):
-            return hydra_compose(config_name="config", overrides=list(overrides or []))
+            cfg = hydra_compose(config_name="config", overrides=list(overrides or []))
     except HydraException as err:
         raise UserError(f"bad configuration override: {err}") from None
+    return check(cfg)
 
 
 def to_yaml(cfg: DictConfig) -> str:

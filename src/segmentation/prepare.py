@@ -13,11 +13,13 @@ from segmentation.steps.generate import generate_step
 from segmentation.steps.ingest import ingest_step
 from segmentation.errors import cli
 from segmentation.project import project_root
+from segmentation.validation import check
 
 
 @hydra.main(config_path=str(project_root() / "conf"), config_name="config", version_base="1.3")
 @cli  # inside hydra.main, so a UserError exits 2 with one line instead of Hydra's traceback
 def main(cfg: DictConfig) -> None:
+    check(cfg)
     generate_step(cfg)
     ingest_step(cfg)
     clean_step(cfg)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from datetime import datetime
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,22 +19,84 @@ from segmentation.tracking.runs import ROLE_TAG, setup
 ALIAS = "champion"
 
 
-def sweep_runs(client, experiment_id: str, parent_run_id: str | None) -> tuple[str, pd.DataFrame]:
-    """(the sweep's parent run id, one row per child run with its status and metrics);
-    without a parent run id, the latest sweep."""
-    if not parent_run_id:
-        sweeps = client.search_runs([experiment_id], f"tags.`{ROLE_TAG}` = 'sweep'", order_by=["start_time DESC"],
-                                    max_results=1)
+MAX_LISTED = 10
+RUN_A_SWEEP = ("Fix: run a sweep (`python -m segmentation.train experiment=grid`); a sweep with 0 runs stopped "
+               "before its first job (its console says why), a failed run has its reason in the `error` tag in MLflow.")
+
+
+def started(run) -> str:
+    return datetime.fromtimestamp(run.info.start_time / 1000).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def sweep_summary(client, experiment_id: str, sweep) -> tuple[dict, list]:
+    """(name, id, start time and finished/total child runs of a sweep parent run, its child runs)."""
+    children = client.search_runs([experiment_id], f"tags.mlflow.parentRunId = '{sweep.info.run_id}'",
+                                  max_results=50_000)
+    finished = sum(child.info.status == "FINISHED" for child in children)
+    return {"name": sweep.info.run_name, "id": sweep.info.run_id, "started": started(sweep), "finished": finished,
+            "total": len(children)}, children
+
+
+def describe(sweep: Mapping) -> str:
+    return (f"{sweep['name']} (id {sweep['id']}, started {sweep['started']}, "
+            f"{sweep['finished']}/{sweep['total']} runs finished)")
+
+
+def listing(sweeps: list[dict]) -> str:
+    shown = "; ".join(describe(sweep) for sweep in sweeps[:MAX_LISTED])
+    return shown + (f"; and {len(sweeps) - MAX_LISTED} older" if len(sweeps) > MAX_LISTED else "")
+
+
+def all_sweeps(client, experiment_id: str) -> list:
+    """The experiment's sweep parent runs, newest first."""
+    return client.search_runs([experiment_id], f"tags.`{ROLE_TAG}` = 'sweep'", order_by=["start_time DESC"],
+                              max_results=1000)
+
+
+def given_sweep(client, experiment_id: str, parent_run_id: str) -> tuple[dict, list]:
+    """The sweep named by select.parent_run_id, which must have a FINISHED run."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        parent = client.get_run(parent_run_id)
+    except MlflowException:
+        parent = None
+    summary, children = sweep_summary(client, experiment_id, parent) if parent else (None, [])
+    if summary and summary["finished"]:
+        return summary, children
+    others = [s for s in (sweep_summary(client, experiment_id, run)[0] for run in all_sweeps(client, experiment_id))
+              if s["finished"]]
+    problem = (f"sweep {describe(summary)} has no FINISHED run" if summary
+               else f"select.parent_run_id={parent_run_id} is not a run of this MLflow store")
+    if not others:
+        raise UserError(f"{problem}, and no sweep of this experiment has a FINISHED run. {RUN_A_SWEEP}")
+    raise UserError(f"{problem}. Sweeps with finished runs: {listing(others)}. Fix: give one of their ids as "
+                    "select.parent_run_id, or leave it null for the latest sweep with finished runs.")
+
+
+def sweep_runs(client, experiment_id: str, parent_run_id: str | None) -> tuple[dict, pd.DataFrame, list[dict]]:
+    """(the chosen sweep's summary, one row per child run with its status and metrics, the
+    newer sweeps skipped because none of their runs FINISHED). Without a parent run id: the
+    latest sweep with a FINISHED run (a sweep stopped before its first job leaves an empty parent)."""
+    skipped: list[dict] = []
+    if parent_run_id:
+        chosen, children = given_sweep(client, experiment_id, parent_run_id)
+    else:
+        sweeps = all_sweeps(client, experiment_id)
         if not sweeps:
             raise UserError("no sweep found in this MLflow experiment. Fix: run one first "
                             "(`python -m segmentation.train experiment=grid`) or give select.parent_run_id.")
-        parent_run_id = sweeps[0].info.run_id
-    children = client.search_runs([experiment_id], f"tags.mlflow.parentRunId = '{parent_run_id}'", max_results=50_000)
-    if not children:
-        raise UserError(f"sweep {parent_run_id} has no runs. Fix: check select.parent_run_id.")
+        for sweep in sweeps:
+            chosen, children = sweep_summary(client, experiment_id, sweep)
+            if chosen["finished"]:
+                break
+            skipped.append(chosen)
+        else:
+            raise UserError(f"no sweep in this MLflow experiment has a FINISHED run: {listing(skipped)}. "
+                            f"{RUN_A_SWEEP}")
     rows = [{"run_id": r.info.run_id, "run_name": r.info.run_name, "status": r.info.status, **r.data.metrics}
             for r in children]
-    return parent_run_id, pd.DataFrame(rows)
+    return chosen, pd.DataFrame(rows), skipped
 
 
 def run_config(client, run_id: str) -> DictConfig:

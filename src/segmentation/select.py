@@ -1,7 +1,8 @@
 """Hydra command: pick the champion of a sweep, register it, set the alias `champion`.
 
-    python -m segmentation.select                          # the latest sweep
+    python -m segmentation.select                          # the latest sweep with a FINISHED run
     python -m segmentation.select select.parent_run_id=<id> select.metric=calinski_harabasz
+    python -m segmentation.select select.min_bootstrap_ari=0.5 select.min_refresh_interval_months=null
 
 Prints why the winner won: every candidate with its metric and each constraint passed or failed.
 """
@@ -12,15 +13,16 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from segmentation.catalog import Catalog, read_json, write_json
-from segmentation.champion import choose, explain
+from segmentation.champion import active_constraints, check_label, choose, explain, no_champion_fix
 from segmentation.customer_tables import load_customer_table
 from segmentation.errors import UserError, cli
 from segmentation.preprocess import select_features
 from segmentation.project import project_root
-from segmentation.registry import register_champion, run_config, run_profiles, sweep_runs
+from segmentation.registry import describe, listing, register_champion, run_config, run_profiles, sweep_runs
 from segmentation.reporting.naming import name_segments, without_units
 from segmentation.tracking.runs import setup
 from segmentation.tracking.training_run import model_requirements
+from segmentation.validation import check
 
 
 def select(cfg: DictConfig) -> dict:
@@ -29,13 +31,16 @@ def select(cfg: DictConfig) -> dict:
     experiment_id = setup(cfg)
     client = mlflow.MlflowClient()
     rule = OmegaConf.to_container(cfg.select, resolve=True)
-    parent, runs = sweep_runs(client, experiment_id, rule["parent_run_id"])
+    sweep, runs, skipped = sweep_runs(client, experiment_id, rule["parent_run_id"])
+    if skipped:
+        print(f"select: skipped {len(skipped)} newer sweep(s) without a FINISHED run: {listing(skipped)}")
     champion, table = choose(runs, rule)
-    print(f"select: {len(table)} candidates from sweep {parent}, ranked by {rule['metric']}:\n"
+    print(f"select: {len(table)} candidates from sweep {describe(sweep)}, ranked by {rule['metric']}:\n"
           + explain(table, rule["metric"]))
     if champion is None:
-        raise UserError(f"no FINISHED run of sweep {parent} passes every constraint {dict(rule['constraints'])}. "
-                        "Fix: relax select.constraints or widen the sweep.")
+        checks = ", ".join(check_label(name, bound) for _, name, bound, _ in active_constraints(rule))
+        raise UserError(f"no FINISHED run of sweep {sweep['name']} (id {sweep['id']}) passes every constraint "
+                        f"({checks or 'none set'}). {no_champion_fix(table, rule)}")
     run_cfg = run_config(client, champion["run_id"])
     pipeline = mlflow.sklearn.load_model(f"runs:/{champion['run_id']}/model")
     customers = load_customer_table(run_cfg)[0]
@@ -60,7 +65,7 @@ def select(cfg: DictConfig) -> dict:
 @hydra.main(config_path=str(project_root() / "conf"), config_name="config", version_base="1.3")
 @cli
 def main(cfg: DictConfig) -> None:
-    select(cfg)
+    select(check(cfg))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
     python -m segmentation.train -m features=rfm,rfm_extras model=kmeans,gmm 'model.n_clusters=range(2,11)'
     python -m segmentation.train experiment=grid             # the design card's full grid (84 runs)
 
-The DVC stage `train` calls the same `tracked_training(cfg)` with params.yaml.
+The DVC stage `train` calls the same `tracked_training(cfg)` with params.yaml. `--help` prints
+the usage, examples and every key (conf/config.yaml, hydra.help).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from segmentation.errors import EXIT_USER_ERROR, as_user_error
+from segmentation.errors import EXIT_USER_ERROR, as_user_error, cli
 from segmentation.project import project_root
 from segmentation.tracking.runs import parent_run_id_for
 from segmentation.tracking.training_run import tracked_training
+from segmentation.validation import check
 
 
 def run_job(cfg: DictConfig) -> float:
@@ -41,6 +43,7 @@ def run_job(cfg: DictConfig) -> float:
 
 @hydra.main(config_path=str(project_root() / "conf"), config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> float:
+    cli(check)(cfg)  # a bad value stops the run, or the whole sweep, with one line (exit 2)
     return run_job(cfg)
 
 
