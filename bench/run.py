@@ -31,7 +31,10 @@ SWEEP_LAUNCHERS = {"joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"
 def overrides(work: Path, scale: float) -> list[str]:
     """Config overrides that put every output of a benchmark run under `work`."""
     paths = {"synthetic": "synthetic.parquet", "raw": "raw.parquet", "clean": "clean.parquet",
-             "cleaning_report": "cleaning.json", "features": "features.parquet", "features_report": "features.json",
+             "cleaning_report": "cleaning.json", "cleaning_metrics": "cleaning_metrics.json",
+             "ingest_report": "ingest.json", "last_source": "last_source.txt", "eda_metrics": "eda_metrics.json",
+             "stability_metrics": "stability_metrics.json",
+             "features": "features.parquet", "features_report": "features.json",
              "snapshots": "snapshots", "snapshots_report": "snapshots_meta", "figures": "figures",
              "eda_summary": "eda.json", "eda_monthly": "monthly.csv", "embeddings": "embeddings", "train": "train",
              "stability": "stability", "report": "report.html", "slides": "slides.pptx",

@@ -36,7 +36,8 @@ class Catalog:
     ingest_report = property(lambda self: self._at("ingest_report"))  # ingest: columns supplied, origin
     last_source = property(lambda self: self._at("last_source"))      # the last ingest's data (not a DVC output)
     clean = property(lambda self: self._at("clean"))                  # clean: kept lines + flags
-    cleaning_report = property(lambda self: self._at("cleaning_report"))
+    cleaning_report = property(lambda self: self._at("cleaning_report"))  # the full report (read by the report)
+    cleaning_metrics = property(lambda self: self._at("cleaning_metrics"))  # its numbers: DVC metrics
     # --- customers -------------------------------------------------------------------
     features = property(lambda self: self._at("features"))
     features_report = property(lambda self: self._at("features_report"))
@@ -57,7 +58,8 @@ class Catalog:
     def figure(self, key: str) -> Path:
         return self.figures / f"{key}.png"
 
-    eda_summary = property(lambda self: self._at("eda_summary"))
+    eda_summary = property(lambda self: self._at("eda_summary"))      # the full summary (read by the report)
+    eda_metrics = property(lambda self: self._at("eda_metrics"))      # its numbers: DVC metrics
     eda_monthly = property(lambda self: self._at("eda_monthly"))
     # --- training and maintenance ----------------------------------------------------
     embeddings = property(lambda self: self._at("embeddings"))
@@ -71,6 +73,8 @@ class Catalog:
 
     def stability_output(self, name: str) -> Path:
         return self.stability / name
+
+    stability_metrics = property(lambda self: self._at("stability_metrics"))  # numbers of stability.json: DVC metrics
 
     # --- reporting, champion, assignments --------------------------------------------
     report = property(lambda self: self._at("report"))

@@ -3,6 +3,10 @@
 Depends on the champion file, which `python -m segmentation.select` rewrites, so a new
 champion makes `dvc repro` refresh the assignments. Until a champion is registered (a fresh
 clone), the pipeline's own model (stage `train`) is used, and the output says so.
+
+Segment ids are the train stage's, the ones reports/segments.csv names: the pipeline's own
+model has them by construction; a champion's own ids are renumbered to the train stage's
+segment each shares most customers with (Hungarian method), keeping the champion's names.
 """
 
 from __future__ import annotations
@@ -10,12 +14,22 @@ from __future__ import annotations
 import pandas as pd
 from omegaconf import DictConfig
 
-from segmentation.assignment import assign_features
-from segmentation.catalog import Catalog, read_json, write_frame
+from segmentation.assignment import assign_features, in_numbering_of
+from segmentation.catalog import Catalog, read_json, require, write_frame
 from segmentation.cutoffs import data_span, latest_snapshot
 from segmentation.errors import UserError
 from segmentation.registry import load_champion, load_trained_default
 from segmentation.stages import run_stage
+
+
+def in_train_numbering(result: pd.DataFrame, catalog: Catalog) -> tuple[pd.DataFrame, str]:
+    """A champion's assignments with the train stage's segment ids, and what changed, in words."""
+    train_ids = pd.read_parquet(require(catalog.train_output("assignments.parquet"), "the train stage's segments",
+                                        "run `dvc repro train` first"), columns=["customer_id", "cluster"])
+    renumbered, same = in_numbering_of(result, train_ids)
+    moved = sorted({(int(a), int(b)) for a, b in zip(result["segment"], renumbered["segment"]) if a != b})
+    how = ", ".join(f"{a} -> {b}" for a, b in moved) or "unchanged"
+    return renumbered, f"; ids as the train stage's segments ({how}; {same:.0%} of customers in the same segment)"
 
 
 def run(cfg: DictConfig) -> pd.DataFrame:
@@ -29,7 +43,11 @@ def run(cfg: DictConfig) -> pd.DataFrame:
         model, described = load_champion(cfg)
     except UserError:
         model, described = load_trained_default(cfg)
+        champion = {}
     result = assign_features(table, model).assign(snapshot=latest, is_new=table["is_new"].to_numpy())
+    if champion:
+        result, note = in_train_numbering(result, catalog)
+        described += note
     write_frame(result, catalog.assignments_latest)
     print(f"assign_latest: {len(result):,} customers of snapshot {latest} with {described}")
     return result

@@ -1,4 +1,4 @@
-"""Stage `eda`: company-performance figures, a summary (DVC metrics) and the monthly series (DVC plot).
+"""Stage `eda`: company-performance figures, a summary (its numbers: DVC metrics) and the monthly series (DVC plot).
 
 Adapts to what the source supplies (the ingest report: optional columns present or not) and
 to `data.currency` / `data.market_label`; figures the data cannot support are skipped with
@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 from segmentation.catalog import Catalog, read_json, require, write_frame, write_json
 from segmentation.customer_tables import customer_table
 from segmentation.data.schema import OPTIONAL
+from segmentation.dvc_metrics import write_metrics
 from segmentation.errors import UserError
 from segmentation.money import check_currency
 from segmentation.performance import company_performance, lines_view
@@ -57,10 +58,12 @@ def run(cfg: DictConfig) -> dict:
     for name, reason in skipped.items():
         print(f"eda: skipped {name}: {reason}")
     perf.summary.update({"figures": drawn, "skipped": skipped})
-    monthly = perf.monthly.assign(month=perf.monthly["period"].dt.strftime("%Y-%m"))[
+    # the month as a date (its first day): DVC's plot templates need a date or a number on x
+    monthly = perf.monthly.assign(month=perf.monthly["period"].dt.strftime("%Y-%m-01"))[
         ["month", "revenue", "orders", "customers", "average_basket", "cancellation_rate_pct"]].round(2)
     write_frame(monthly, catalog.eda_monthly)
     write_json(catalog.eda_summary, perf.summary)
+    write_metrics(catalog.eda_metrics, perf.summary)
     print(f"eda: {len(drawn)} figures, summary and monthly series in {time.perf_counter() - started:.1f}s")
     return perf.summary
 

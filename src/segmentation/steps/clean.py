@@ -1,4 +1,4 @@
-"""Apply the cleaning rules and write the per-rule report (DVC metrics)."""
+"""Apply the cleaning rules and write the per-rule report, and its numbers as DVC metrics."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from segmentation.catalog import Catalog, atomic_path, read_json, write_json
 from segmentation.cleaning import clean_file, cleaning_rules
+from segmentation.dvc_metrics import write_metrics
 from segmentation.errors import UserError
 
 
@@ -25,6 +26,7 @@ def clean_step(cfg: DictConfig) -> dict:
         if report["lines_out"] == 0:
             raise UserError("cleaning removed every line. Fix: check the cleaning rules (cleaning.*) and the data.")
     write_json(catalog.cleaning_report, report)
+    write_metrics(catalog.cleaning_metrics, report)
     removed = ", ".join(f"{name} {r['lines']:,}" for name, r in report["removed"].items())
     print(f"clean: {report['lines_in']:,} -> {report['lines_out']:,} lines (removed: {removed}) "
           f"in {time.perf_counter() - started:.1f}s")
