@@ -239,10 +239,10 @@ def test_the_stage_runs_on_a_shop_with_only_customer_date_and_amount(tmp_path):
     result = run_module("segmentation.stages.eda", project)
     assert result.returncode == 0, result.stderr
     assert "eda: skipped 3_sales_by_country: needs a country column: set data.columns.country" in result.stdout
-    summary = json.loads((project / "metrics" / "eda.json").read_text())
+    summary = json.loads((project / "reports" / "eda" / "summary.json").read_text())
     assert list(summary) == ["revenue", "orders", "customers", "average_basket", "cancellation_rate_pct",
                              "revenue_share_pct", "wholesaler_units_per_order_threshold", "countries", "currency",
-                             "market_label", "top_market", "peak_month", "figures", "skipped"]
+                             "market_label", "top_market", "peak_month", "first_date", "last_date", "figures", "skipped"]
     assert (summary["currency"], summary["market_label"], summary["top_market"], summary["countries"]) == (
         "USD", "state", None, 0)
     # the -20 line is a return (one unit back), so the cancellation figure is drawn

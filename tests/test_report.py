@@ -101,7 +101,7 @@ def report_html() -> str:
     context = {"title": "Customer segmentation", "subtitle": "test", "cards": cards,
                "summary": executive_summary(eda, cards, stability), "images": {k: image for k in keys},
                "stability": stability, "eda_figures": [("a", "Sales per month"), ("b", "Customers")],
-               "method": "Method note."}
+               "method": ["Method note."]}
     return render_html(context)
 
 
@@ -167,15 +167,16 @@ def test_slide_deck_has_one_idea_per_slide(tmp_path):
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
-    pngs = {k: buffer.getvalue() for k in ["a", "radar", "map", "snake", "stability_curve"]}
+    pngs = {k: buffer.getvalue() for k in ["a", "radar", "map", "snake", "heatmap", "stability_curve"]}
     context = {"title": "Customer segmentation", "subtitle": "test", "cards": cards, "summary": ["one", "two"],
                "stability": STABILITY,
-               "eda_figures": [("a", "Sales per month")], "method": "Method note."}
+               "eda_figures": [("a", "Sales per month")], "method": ["Method note."]}
     count = build_deck(context, pngs, tmp_path / "deck.pptx")
     build_deck(context, pngs, tmp_path / "again.pptx")
     assert (tmp_path / "deck.pptx").read_bytes() == (tmp_path / "again.pptx").read_bytes()  # same content, same file
     titles = [s.shapes[0].text_frame.text for s in Presentation(str(tmp_path / "deck.pptx")).slides]
-    assert count == len(titles) == 13
+    assert count == len(titles) == 14  # title, summary, 1 figure, segments, profiles, 2 segments, map, snake,
+    #                                      heatmap, 2 maintenance, method, glossary
     assert titles[:3] == ["Customer segmentation", "Executive summary", "Sales per month"]
     assert {"Champions", "Lost", "Method", "Glossary"} <= set(titles)
     assert "Maintenance plan: refresh plan" in titles and "Maintenance plan: why" in titles

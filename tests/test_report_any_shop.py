@@ -50,7 +50,7 @@ def us_eda(**changes) -> dict:
                                                                                  "2024": 1200},
            "customers": {"2022": 2500, "2023": 2870, "2024": 700}, "currency": "USD", "market_label": "country",
            "top_market": None, "peak_month": {"month": "December", "share_pct": 15.4, "basis": "2 full years"},
-           "figures": [f for f in ALL_FIGURES if f != "3_sales_by_country"],
+           "figures": [f for f in ALL_FIGURES if f not in ("3_sales_by_country", "6_cancellation_rate")],
            "skipped": {"3_sales_by_country": "needs a country column: set data.columns.country",
                        "6_cancellation_rate": "no cancellations in the data"},
            "revenue_share_pct": {"identified": 96.0, "wholesale": 11.0}}
@@ -120,19 +120,20 @@ def test_a_us_shop_without_countries_reads_as_itself(us_shop):
     assert "Sales peak in December (15% of an average year's sales)" in context["summary"][0]
     assert "brings" not in context["summary"][1]                  # no market sentence without countries
     assert "$2,950 spent in all" in page and "in USD" in page     # traits and glossary
-    assert "identical lines were kept" in page and "duplicates," not in context["method"]
+    assert "Identical lines were kept" in page and "duplicates," not in " ".join(context["method"])
 
 
 def test_the_data_available_note_names_what_is_missing(us_shop):
     page, texts, context = us_shop
     note = context["data_note"]
-    assert len(note) == 2 and note[0].startswith("No country column") and note[1].startswith("No description column")
+    assert len(note) == 3 and note[0].startswith("No country column") and note[1].startswith("No description column")
+    assert note[2] == "The \u201cCancellation rate\u201d chart is left out: no cancellations in the data."
     assert "\u201cSales by country\u201d chart is left out" in note[0]  # the skipped figure, told once
     for text in (page, "\n".join(texts)):
         assert "set data.columns.country" in text and "set data.columns.description" in text
     assert "Data available" in texts                               # its own slide
     assert "Sales by country" not in [caption for _, caption in context["eda_figures"]]
-    assert len(re.findall(r"<figure>", page)) == 5 + 5             # 5 EDA figures + 5 segment/maintenance figures
+    assert len(re.findall(r"<figure>", page)) == 6 + 5             # 6 EDA figures + 5 segment/maintenance figures
 
 
 def test_a_shop_with_countries_names_its_own_top_market(tmp_path):
@@ -148,12 +149,15 @@ def test_a_shop_with_countries_names_its_own_top_market(tmp_path):
 
 
 def test_everything_available_means_no_data_note(tmp_path):
-    eda = us_eda(top_market={"name": "Ohio", "share_pct": 20.0, "markets": 12},
-                 figures=[f for f in ALL_FIGURES if f != "6_cancellation_rate"],
-                 skipped={"6_cancellation_rate": "no cancellations in the data"})  # not a report figure
+    eda = us_eda(top_market={"name": "Ohio", "share_pct": 20.0, "markets": 12}, figures=ALL_FIGURES, skipped={})
     page, texts, context = build(eda, ingest(), tmp_path)
     assert context["data_note"] == [] and data_note(None, {"skipped": {}}) == []
     assert 'id="data-available"' not in page and "Data available" not in page and "Data available" not in texts
+    # a chart the data cannot fill is said, also when no column is missing
+    no_cancellations = us_eda(figures=[f for f in ALL_FIGURES if f != "6_cancellation_rate"],
+                              skipped={"6_cancellation_rate": "no cancellations in the data"})
+    assert data_note(ingest(), no_cancellations) == [
+        "The \u201cCancellation rate\u201d chart is left out: no cancellations in the data."]
 
 
 def test_short_data_and_missing_figures_are_handled(tmp_path):

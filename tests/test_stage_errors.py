@@ -56,7 +56,7 @@ def test_ingest_then_clean_on_a_real_format_xlsx(tmp_path):
     assert result.returncode == 0, result.stderr
     import json
 
-    report = json.loads((project / "metrics" / "cleaning.json").read_text())
+    report = json.loads((project / "reports" / "cleaning.json").read_text())
     assert report["lines_in"] == 7 and report["removed"]["non_product"]["lines"] == 1
     assert report["flagged"] == {"unidentified": {"lines": 1, "revenue": 100.8},
                                  "cancellations": {"lines": 1, "revenue": -35.4}}
@@ -69,6 +69,8 @@ def test_hydra_entry_runs_the_same_steps_and_fails_cleanly(tmp_path):
     out = tmp_path / "out"
     overrides = [f"paths.synthetic={out}/s.parquet", f"data.path={out}/s.parquet", f"paths.raw={out}/raw.parquet",
                  f"paths.clean={out}/clean.parquet", f"paths.cleaning_report={out}/cleaning.json",
+                 f"paths.cleaning_metrics={out}/cleaning_metrics.json", f"paths.ingest_report={out}/ingest.json",
+                 f"paths.last_source={out}/last_source.txt",
                  f"hydra.run.dir={tmp_path}/hydra", "data.scale=0.01"]
     ok = subprocess.run([sys.executable, "-m", "segmentation.prepare", *overrides], cwd=tmp_path,
                         capture_output=True, text=True, timeout=300)

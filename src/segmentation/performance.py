@@ -150,6 +150,8 @@ def company_performance(con: duckdb.DuckDBPyConnection, wholesalers: pd.Series |
     result.summary["top_market"] = None if top is None else {
         "name": top, "share_pct": result.summary["revenue_share_pct"]["top_market"], "markets": markets}
     result.summary["peak_month"] = peak_month(monthly, first, last)
+    result.summary.update({key: None if day is None else f"{pd.Timestamp(day):%Y-%m-%d}"
+                           for key, day in (("first_date", first), ("last_date", last))})
     return result
 
 

@@ -10,14 +10,35 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from segmentation.catalog import Catalog, atomic_path, read_json, require, write_text
+from segmentation.project import project_root
 from segmentation.reporting.availability import REPORT_FIGURES, data_note, report_figures
+from segmentation.reporting.eda_text import figure_sentences
 from segmentation.reporting.naming import name_segments, segment_cards, without_units
+from segmentation.reporting.periods import data_span, day_text
+from segmentation.reporting.provenance import git_commit, header
 from segmentation.reporting.report_html import executive_summary, method_note, png, render_html
 from segmentation.reporting.slides import build_deck
 
 EDA_FIGURES = REPORT_FIGURES  # the candidates; the context's "eda_figures" are those the EDA drew
 SEGMENT_FIGURES = ("radar", "map", "snake", "heatmap")
 FIX = "run `dvc repro` up to the report stage."
+
+
+def dated(catalog: Catalog, eda: dict) -> tuple[dict, dict]:
+    """The EDA summary with the data's first and last dates (`periods.data_span`: the summary's
+    own, else the features cutoff and the monthly series), and the features report."""
+    features_report = read_json(catalog.features_report) if catalog.features_report.is_file() else {}
+    months = pd.read_csv(catalog.eda_monthly, usecols=["month"])["month"] if catalog.eda_monthly.is_file() else ()
+    first, last = data_span(eda, features_report, months)
+    return {**eda, "first_date": first, "last_date": last}, features_report
+
+
+def provenance(cfg: DictConfig, catalog: Catalog, eda: dict, features_report: dict, cleaning: dict | None,
+               train: dict) -> list[tuple[str, str]]:
+    """The report's header rows: dates, source, rows, the train stage's MLflow run, the commit."""
+    run_id = catalog.train_run.read_text().strip() if catalog.train_run.is_file() else None
+    return header({"name": cfg.data.name, "path": cfg.data.path}, (eda["first_date"], eda["last_date"]), cleaning,
+                  train.get("customers"), features_report.get("cutoff"), run_id or None, git_commit(project_root()))
 
 
 def gather(cfg: DictConfig, folder: Path) -> dict:
@@ -38,6 +59,7 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
     ingest = read_json(catalog.ingest_report) if catalog.ingest_report.is_file() else None
     currency = cfg.data.currency
     eda = {**eda, "market_label": eda.get("market_label") or cfg.data.market_label}
+    eda, features_report = dated(catalog, eda)
 
     overrides = OmegaConf.to_container(cfg.naming.overrides, resolve=True) if cfg.naming.overrides else {}
     units = ingest is None or bool(ingest["columns"].get("quantity"))
@@ -60,9 +82,11 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
     plain = OmegaConf.to_container(cfg, resolve=True)
     return {
         "title": "Customer segmentation: who buys, how, and what to do",
-        "subtitle": f"Data: {cfg.data.name} ({'synthetic rehearsal data' if cfg.data.name == 'synthetic' else 'transactions'}), "
-                    f"customers as of {read_json(catalog.features_report).get('cutoff')}.",
+        "subtitle": f"For general management and marketing: customers as of "
+                    f"{day_text(features_report.get('cutoff')) or 'the end of the data'}.",
+        "header": provenance(cfg, catalog, eda, features_report, cleaning, train),
         "summary": executive_summary(eda, cards, stability, currency), "currency": currency,
+        "figure_notes": figure_sentences(eda, currency),
         "data_note": data_note(ingest, eda, mappable=cfg.data.format != "olist"),
         "cards": cards, "names": names, "images": images,
         "stability": stability, "eda_figures": eda_figures, "method": method_note(plain, train, cleaning, stability),

@@ -9,15 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-#: company-performance figures in report order: (name, caption); "{market}" is the data's market label
+#: company-performance figures in report order: (name, caption); "{market}" is the data's market label.
+#: Every figure the EDA stage draws (plots.performance.FIGURES) is here: the report shows them all.
 REPORT_FIGURES = (("1_sales_per_month", "Sales per month"),
                   ("2_sales_orders_customers_per_year", "Sales, orders and customers per year"),
                   ("4_customer_types", "Who the customers are"), ("3_sales_by_country", "Sales by {market}"),
+                  ("5_average_order_value", "Average order value"),
+                  ("6_cancellation_rate", "Cancellation rate"),
                   ("7_cohort_retention", "How many new customers come back"),
                   ("8_top_products", "Best-selling products"))
-#: every EDA figure's caption, also those the report does not embed (named when skipped)
-CAPTIONS = {**dict(REPORT_FIGURES), "5_average_order_value": "Average order value",
-            "6_cancellation_rate": "Cancellation rate"}
+#: every EDA figure's caption (named when skipped)
+CAPTIONS = dict(REPORT_FIGURES)
 
 #: optional column -> what its absence costs (without the figures the EDA skipped)
 COLUMN_EFFECTS = {
@@ -54,7 +56,7 @@ def data_note(ingest: Mapping | None, eda: Mapping, mappable: bool = True) -> li
     market = eda.get("market_label") or "country"
     columns = (ingest or {}).get("columns") or {}
     missing = [column for column in COLUMN_EFFECTS if columns.get(column) is False]
-    shown = dict(REPORT_FIGURES)  # a skipped figure the report does not embed costs the reader nothing
+    shown = dict(REPORT_FIGURES)
     skipped = {_name(f): str(reason) for f, reason in (eda.get("skipped") or {}).items() if _name(f) in shown}
     by_column: dict[str, list[str]] = {column: [] for column in missing}
     alone = []

@@ -59,6 +59,6 @@ def executive_sentence(summary: Mapping) -> str:
 def method_sentence(summary: Mapping | None) -> str:
     if not summary:
         return "Stability: not measured for this segmentation."
-    return (f"Stability: the model fitted on data up to {_day(summary['baseline_cutoff'], 1)} is compared at each "
-            f"later snapshot with a model refitted on the data then ({summary['population']} customers), each "
-            "agreement with a bootstrap interval, against the noise band of the baseline refitted by itself.")
+    return (f"Stability over time: the model fitted on data up to {_day(summary['baseline_cutoff'], 1)} is compared "
+            f"at each later snapshot with a model refitted then ({summary['population']} customers), with a "
+            "bootstrap interval, against the noise band of the baseline refitted by itself.")

@@ -18,6 +18,8 @@ import pandas as pd
 from segmentation.money import check_currency as currency_code
 from segmentation.money import money, unit
 from segmentation.reporting import maintenance_text
+from segmentation.reporting.eda_text import labels
+
 
 def glossary(currency: str | None) -> dict[str, str]:
     """The report's words, amounts in the data's currency (`data.currency`)."""
@@ -48,7 +50,11 @@ STYLE = """ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, san
  h1 { font-size: 30px; margin-bottom: 4px; } h2 { border-bottom: 3px solid #2f6690; padding-bottom: 4px;
         margin-top: 44px; }
  .subtitle { color: #5b6573; margin-top: 0; }
- figure { margin: 18px 0; } img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
+ .provenance { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 10px 0 0;
+        padding: 10px 14px; background: #f3f5f8; border-radius: 6px; font-size: 14px; color: #3b4552; }
+ .provenance dt { margin: 0; } .provenance dd { margin: 0; overflow-wrap: anywhere; }
+ .figure-note { font-size: 16px; margin: 0 0 8px; }
+ figure { margin: 28px 0; } img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
  figcaption { color: #5b6573; font-size: 14px; text-align: center; }
  .summary li { margin: 8px 0; font-size: 17px; }
  .callout { background: #eaf2f8; border-left: 5px solid #2f6690; padding: 10px 14px; font-size: 18px; }
@@ -97,12 +103,12 @@ def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | No
     """Five plain sentences with the numbers management needs, every one from the data;
     amounts in `currency` (default: the EDA summary's)."""
     currency = currency if currency is not None else eda.get("currency")
-    years = sorted(eda["revenue"])
+    years, named = sorted(eda["revenue"]), labels(eda)  # "2011 (to 9 Dec)": partial years are said
     full = [y for y in years if eda["orders"][y] > 0.5 * max(eda["orders"].values())]
-    sales = " and ".join(f"{money(eda['revenue'][y], currency, compact=True)} in {y}" for y in full[-2:])
+    sales = " and ".join(f"{money(eda['revenue'][y], currency, compact=True)} in {named[y]}" for y in full[-2:])
     wholesale = (eda.get("revenue_share_pct") or {}).get("wholesale")
     bullets = [f"Net sales were {sales}.{_season(eda.get('peak_month'))}",
-               f"{eda['customers'][full[-1]]:,} customers bought in {full[-1]}"
+               f"{eda['customers'][full[-1]]:,} customers bought in {named[full[-1]]}"
                + (f"; wholesale-sized accounts bring {wholesale:.0f}% of sales." if wholesale is not None else ".")
                + _market(eda)]
     top = cards.iloc[0]
@@ -122,8 +128,16 @@ def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | No
     return bullets
 
 
-def _img(uri: str, alt: str) -> str:
-    return f'<figure><img src="{uri}" alt="{html.escape(alt)}"><figcaption>{html.escape(alt)}</figcaption></figure>'
+def _img(uri: str, alt: str, note: str = "") -> str:
+    text = f'<p class="figure-note">{html.escape(note)}</p>' if note else ""  # the reading, above its figure
+    return (f'<figure>{text}<img src="{uri}" alt="{html.escape(alt)}"><figcaption>{html.escape(alt)}</figcaption>'
+            "</figure>")
+
+
+def _provenance(rows) -> str:
+    """The header block: report date, data source, rows, MLflow run, commit (provenance.header)."""
+    items = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows or [])
+    return f'<dl class="provenance" id="provenance">{items}</dl>' if items else ""
 
 
 def render_html(context: Mapping) -> str:
@@ -144,8 +158,9 @@ def render_html(context: Mapping) -> str:
         "<p>The maintenance study has not been run for this segmentation.</p>"
     words = glossary(context.get("currency"))
     terms = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in words.items())
+    notes = context.get("figure_notes") or {}
     performance = _data_note(context.get("data_note")) + ("".join(
-        _img(images[key], caption) for key, caption in context["eda_figures"] if key in images)
+        _img(images[key], caption, notes.get(key, "")) for key, caption in context["eda_figures"] if key in images)
         or "<p>No company-performance figure could be drawn from this data.</p>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -155,6 +170,7 @@ def render_html(context: Mapping) -> str:
 <body><main>
 <h1>{esc(context['title'])}</h1>
 <p class="subtitle">{esc(context['subtitle'])}</p>
+{_provenance(context.get('header'))}
 <h2 id="executive-summary" class="first">Executive summary</h2>
 <ul class="summary">{''.join(f'<li>{esc(b)}</li>' for b in context['summary'])}</ul>
 <h2 id="company-performance">Company performance</h2>
@@ -164,18 +180,19 @@ def render_html(context: Mapping) -> str:
 Each segment has a name, its typical customer and what marketing can do.</p>
 <table><thead><tr><th>Segment</th><th>Customers</th><th>Share of customers</th><th>Share of revenue</th></tr></thead>
 <tbody>{segment_rows}</tbody></table>
-{_img(images['radar'], 'Segment profiles: further out means higher than most customers')}
+{_img(images['radar'], 'Segment profiles: further out means higher than most customers, except days since the '
+                          'last purchase, where further out means more recent')}
 <div class="cards">{segment_cards}</div>
 <h2 id="map-of-customers">Map of customers</h2>
 <p>Each dot is a customer; customers close to each other buy in a similar way.</p>
 {_img(images['map'], 'Customers placed by buying behaviour, coloured by segment')}
 <h2 id="how-segments-differ">How segments differ</h2>
 {_img(images['snake'], 'Each segment compared with the average customer')}
-{_img(images['heatmap'], 'What stands out in each segment')}
+{_img(images['heatmap'], 'What stands out in each segment: green = better for the business, red = worse')}
 <h2 id="maintenance-plan">Maintenance plan</h2>
 {maintenance}
 <h2 id="method">Method</h2>
-<p>{esc(context['method'])}</p>
+<ul>{''.join(f'<li>{esc(line)}</li>' for line in context['method'])}</ul>
 <h2 id="glossary">Glossary</h2>
 <dl>{terms}</dl>
 </main></body></html>
@@ -206,34 +223,39 @@ RULE_WORDS = {"duplicates": "duplicates", "non_product": "postage and fees", "no
               "quantity_outliers": "entry errors"}
 
 
-def _cleaning_sentence(cleaning: Mapping) -> str:
+def _cleaning_lines(cleaning: Mapping) -> list[str]:
     """What cleaning removed, in words; says so when identical lines were kept (`duplicates_rule`)."""
     rule = cleaning.get("duplicates_rule")
     rules = [r for r in (cleaning.get("removed") or RULE_WORDS) if r in RULE_WORDS]
-    if rule and not rule.get("applied"):
+    kept = bool(rule) and not rule.get("applied")
+    if kept:
         rules = [r for r in rules if r != "duplicates"]
     removed = ", ".join(RULE_WORDS[r] for r in rules)
     removed = " and ".join(removed.rsplit(", ", 1)) if removed else "nothing"
-    kept = (f"identical lines were kept: {str(rule.get('reason', '')).removeprefix('auto: ')}; "
-            if rule and not rule.get("applied") else "")
-    return f"{cleaning['lines_in']:,} lines were cleaned to {cleaning['lines_out']:,} ({removed} removed); {kept}"
+    lines = [f"Cleaning: {cleaning['lines_in']:,} lines were cleaned to {cleaning['lines_out']:,} ({removed} removed)."]
+    if kept:
+        lines.append(f"Identical lines were kept: {str(rule.get('reason', '')).removeprefix('auto: ')}.")
+    return lines
 
 
-def method_note(cfg: Mapping, train: Mapping, cleaning: Mapping | None, stability: Mapping | None = None) -> str:
+def method_note(cfg: Mapping, train: Mapping, cleaning: Mapping | None, stability: Mapping | None = None) -> list[str]:
+    """The method in short bullets (the slide's and the report's), every value from the run."""
     features, model = cfg["features"], cfg["model"]
     shape = ", ".join(f"{short} = {'auto' if model[key] is None else model[key]}"
                       for key, short in (model["short_names"] or {}).items())
-    cleaned = _cleaning_sentence(cleaning) if cleaning else ""
-    return (f"Data: the {cfg['data']['name']} data set; {cleaned}only customers with a customer number are "
-            f"segmented ({int(train.get('customers', 0)):,} customers). Features ({features['name']}): "
-            f"{', '.join(features['columns'])}, {features.get('transform')} transform, {features.get('scaler')} "
-            f"scaling{', wholesalers removed' if features.get('drop_wholesalers') else ''}. Model: {model['name']} "
-            f"({shape}), seed {cfg['seed']}. Quality: silhouette {train.get('silhouette', float('nan')):.2f} "
-            f"(-1 to 1, higher is better separated), bootstrap agreement {train.get('bootstrap_ari_mean', float('nan')):.2f} "
-            f"over {int(train.get('bootstrap_resamples', 0))} resamples (1 = the same segments every time). "
-            "Segment names follow fixed rules on recency, frequency and spend relative to all customers. "
-            f"{maintenance_text.method_sentence(stability)} Everything is reproducible with `dvc repro` and tracked "
-            "in MLflow.")
+    return [f"Data: the {cfg['data']['name']} data set.", *(_cleaning_lines(cleaning) if cleaning else []),
+            f"Only customers with a customer number are segmented ({int(train.get('customers', 0)):,} customers).",
+            f"Features ({features['name']}): {', '.join(features['columns'])}.",
+            f"Preparation: {features.get('transform')} transform, {features.get('scaler')} scaling"
+            f"{', wholesalers removed' if features.get('drop_wholesalers') else ''}.",
+            f"Model: {model['name']} ({shape}), seed {cfg['seed']}.",
+            f"Separation: silhouette {train.get('silhouette', float('nan')):.2f} (-1 to 1, higher is better "
+            "separated).",
+            f"Repeatability: bootstrap agreement {train.get('bootstrap_ari_mean', float('nan')):.2f} over "
+            f"{int(train.get('bootstrap_resamples', 0))} resamples (1 = the same segments every time).",
+            "Segment names follow fixed rules on recency, frequency and spend relative to all customers.",
+            maintenance_text.method_sentence(stability),
+            "Everything is reproducible with `dvc repro` and tracked in MLflow."]
 
 
 def png(path: Path) -> str:

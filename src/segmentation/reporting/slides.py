@@ -15,24 +15,66 @@ from segmentation.reporting import maintenance_text
 from segmentation.reporting.report_html import glossary
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
+MARGIN = Inches(0.6)
+#: one font everywhere: Arial is on every PowerPoint machine and LibreOffice renders it with its
+#: metric twin (Liberation Sans), so text takes the same room in both
+FONT = "Arial"
+#: how FONT fills a line: average character width (0.44 em measured on the deck's sentences, 0.47
+#: in bold, plus a margin for word wrapping) and line height in ems; used to pick a font size at
+#: which text fits its box
+CHAR_EM, LINE_EM = 0.52, 1.25
+SPACE_AFTER = 8     # points between bullets
+MIN_SIZE = 12       # never smaller: a longer text goes on to a second slide
+#: the title slide lists these header rows (the MLflow run id is left out: a new run on every
+#: forced rebuild would change the deck's bytes; the HTML report carries it)
+TITLE_ROWS = ("Report date", "Data period", "Data source", "Rows", "Code")
+
+
+def text_height(lines: list[str], width: int, size: float) -> float:
+    """Estimated height (EMU) of `lines` as bullets at `size` points in a box `width` EMU wide."""
+    per_line = max(1, int((width - Inches(0.2)) / Pt(size * CHAR_EM)))
+    rows = sum(max(1, -(-(len(line) + 2) // per_line)) for line in lines)
+    return Pt(rows * size * LINE_EM + len(lines) * SPACE_AFTER) + Inches(0.1)
+
+
+def fitted_size(lines: list[str], width: int, height: int, size: float) -> float | None:
+    """The largest font size from `size` down to MIN_SIZE at which the bullets fit, or None."""
+    return next((s for s in range(int(size), MIN_SIZE - 1, -1) if text_height(lines, width, s) <= height), None)
 
 
 def _title(slide, text: str) -> None:
     box = slide.shapes.add_textbox(Inches(0.5), Inches(0.3), WIDTH - Inches(1), Inches(0.9))
+    box.text_frame.word_wrap = True
     paragraph = box.text_frame.paragraphs[0]
     paragraph.text = text
-    paragraph.font.size, paragraph.font.bold = Pt(30), True
+    one_line = fitted_size([text], WIDTH - Inches(1), Inches(0.9), 30)
+    paragraph.font.size, paragraph.font.bold, paragraph.font.name = Pt(one_line or 22), True, FONT
 
 
-def _bullets(slide, lines: list[str], top=Inches(1.4), left=Inches(0.6), width=None, size=20) -> None:
-    box = slide.shapes.add_textbox(left, top, width or WIDTH - Inches(1.2), HEIGHT - top - Inches(0.4))
+def _bullets(slide, lines: list[str], top=Inches(1.4), left=MARGIN, width=None, size=20, bottom=Inches(0.4)) -> None:
+    """Bullets at the largest size (<= `size`) at which they fit above `bottom`."""
+    lines = [line for line in lines if line]
+    width, height = width or WIDTH - 2 * left, HEIGHT - top - bottom
+    box = slide.shapes.add_textbox(left, top, width, height)
     frame = box.text_frame
     frame.word_wrap = True
+    fitted = fitted_size(lines, width, height, size) or MIN_SIZE
     for i, line in enumerate(lines):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         paragraph.text = f"\u2022 {line}"
-        paragraph.font.size = Pt(size)
-        paragraph.space_after = Pt(10)
+        paragraph.font.size, paragraph.font.name = Pt(fitted), FONT
+        paragraph.space_after = Pt(SPACE_AFTER)
+
+
+def pages(lines: list[str], size: float = 20, top=Inches(1.4)) -> list[list[str]]:
+    """The bullets split over as few slides as needed for each to fit at MIN_SIZE or more."""
+    width, height = WIDTH - 2 * MARGIN, HEIGHT - top - Inches(0.4)
+    chunks: list[list[str]] = [[]]
+    for line in lines:
+        if chunks[-1] and fitted_size(chunks[-1] + [line], width, height, size) is None:
+            chunks.append([])
+        chunks[-1].append(line)
+    return chunks
 
 
 def _picture(slide, png: bytes, top=Inches(1.3), max_height=None) -> None:
@@ -43,6 +85,15 @@ def _picture(slide, png: bytes, top=Inches(1.3), max_height=None) -> None:
     scale = min(max_w / width_px, max_h / height_px)
     width, height = Emu(int(width_px * scale)), Emu(int(height_px * scale))
     slide.shapes.add_picture(io.BytesIO(png), int((WIDTH - width) / 2), top, width, height)
+
+
+def _figure(slide, png: bytes, note: str = "") -> None:
+    """A figure filling the slide, with its one-sentence reading under it when there is one."""
+    if not note:
+        _picture(slide, png)
+        return
+    _picture(slide, png, max_height=HEIGHT - Inches(1.3) - Inches(1.2))
+    _bullets(slide, [note], top=HEIGHT - Inches(1.1), size=18, bottom=Inches(0.15))
 
 
 def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int:
@@ -56,34 +107,43 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
         _title(new, title)
         return new
 
+    def text_slides(title: str, lines: list[str], size: float = 20) -> None:
+        chunks = pages(lines, size)
+        for i, chunk in enumerate(chunks):
+            _bullets(slide(title if len(chunks) == 1 else f"{title} ({i + 1}/{len(chunks)})"), chunk, size=size)
+
     first = slide(context["title"])
-    _bullets(first, [context["subtitle"]], top=Inches(2.5), size=22)
-    _bullets(slide("Executive summary"), context["summary"])
+    rows = [f"{label}: {text}" for label, text in context.get("header") or [] if label in TITLE_ROWS]
+    _bullets(first, [context["subtitle"], *rows], top=Inches(2.0), size=22)
+    text_slides("Executive summary", context["summary"])
     if context.get("data_note"):
-        _bullets(slide("Data available"), context["data_note"], size=18)
-    for key, caption in [(key, caption) for key, caption in context["eda_figures"] if key in pngs][:4]:
-        _picture(slide(caption), pngs[key])
+        text_slides("Data available", context["data_note"], size=18)
+    notes = context.get("figure_notes") or {}
+    for key, caption in [(key, caption) for key, caption in context["eda_figures"] if key in pngs]:
+        _figure(slide(caption), pngs[key], notes.get(key, ""))
     cards: pd.DataFrame = context["cards"]
-    overview = slide(f"{len(cards)} customer segments")
-    _bullets(overview, [f"{c['name']}: {c['customers']:,} customers ({100 * c['share_of_customers']:.0f}%), "
-                        f"{100 * c['share_of_revenue']:.0f}% of revenue" for _, c in cards.iterrows()])
-    _picture(slide("Segment profiles"), pngs["radar"])
+    text_slides(f"{len(cards)} customer segments",
+                [f"{c['name']}: {c['customers']:,} customers ({100 * c['share_of_customers']:.0f}%), "
+                 f"{100 * c['share_of_revenue']:.0f}% of revenue" for _, c in cards.iterrows()])
+    _figure(slide("Segment profiles"), pngs["radar"])
     for _, card in cards.iterrows():
-        one = slide(card["name"])
-        _bullets(one, [f"{card['customers']:,} customers, {100 * card['share_of_revenue']:.0f}% of revenue",
-                       card["traits"], *[f"Action: {a}" for a in card["actions"]]])
-    _picture(slide("Map of customers"), pngs["map"])
-    _picture(slide("How segments differ from the average customer"), pngs["snake"])
+        text_slides(card["name"], [f"{card['customers']:,} customers, {100 * card['share_of_revenue']:.0f}% of revenue",
+                                   card["traits"], *[f"Action: {a}" for a in card["actions"]]])
+    _figure(slide("Map of customers"), pngs["map"])
+    _figure(slide("How segments differ from the average customer"), pngs["snake"])
+    if "heatmap" in pngs:
+        _figure(slide("What stands out in each segment"), pngs["heatmap"])
     if context.get("stability"):
         stability = context["stability"]
         plan = slide(f"Maintenance plan: {maintenance_text.VERDICT_TITLES[stability['verdict']].lower()}")
         _picture(plan, pngs["stability_curve"], top=Inches(1.2), max_height=Inches(4.4))
-        _bullets(plan, [stability["headline"], maintenance_text.band_sentence(stability)], top=Inches(5.7), size=13)
-        _bullets(slide("Maintenance plan: why"), [maintenance_text.scope(stability), *maintenance_text.details(stability),
-                                                 *[f"Data check: {w}" for w in maintenance_text.warnings(stability)]],
-                 size=14)
-    _bullets(slide("Method"), [context["method"]], size=14)
-    _bullets(slide("Glossary"), [f"{k}: {v}" for k, v in glossary(context.get("currency")).items()], size=14)
+        _bullets(plan, [stability["headline"], maintenance_text.band_sentence(stability)], top=Inches(5.7), size=16,
+                 bottom=Inches(0.15))
+        text_slides("Maintenance plan: why", [maintenance_text.scope(stability), *maintenance_text.details(stability),
+                                              *[f"Data check: {w}" for w in maintenance_text.warnings(stability)]],
+                    size=18)
+    text_slides("Method", list(context["method"]), size=18)
+    text_slides("Glossary", [f"{k}: {v}" for k, v in glossary(context.get("currency")).items()], size=16)
     with atomic_path(target) as tmp:
         tmp.write_bytes(_deterministic(deck))
     return len(deck.slides)

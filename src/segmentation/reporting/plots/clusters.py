@@ -30,20 +30,33 @@ def color(cluster: int) -> str:
     return GREY if cluster < 0 else PALETTE[cluster % len(PALETTE)]
 
 
-def percentile_profile(features: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
-    """Each cluster's average percentile rank (0-100) on each feature: comparable axes."""
-    ranks = features.rank(pct=True) * 100
+#: radar axes turned around so that outer = better for every RFM axis: outer = more recent
+#: (fewer days since the last purchase); each is said on its axis label
+RADAR_REVERSED = {"recency": "outer = more recent"}
+
+
+def percentile_profile(features: pd.DataFrame, labels: np.ndarray, reversed_columns=()) -> pd.DataFrame:
+    """Each cluster's average percentile rank (0-100) on each feature: comparable axes. For
+    `reversed_columns` the rank is of the opposite (100 = the lowest value)."""
+    flipped = features.apply(lambda column: -column if column.name in reversed_columns else column)
+    ranks = flipped.rank(pct=True) * 100
     return ranks.assign(cluster=np.asarray(labels)).groupby("cluster").mean()
+
+
+def radar_label(column: str, currency: str | None) -> str:
+    """An axis label of the radar, with its direction when it runs opposite to "outer = higher"."""
+    label = feature_label(column, currency)
+    return f"{label}\n({RADAR_REVERSED[column]})" if column in RADAR_REVERSED else label
 
 
 def radar(features: pd.DataFrame, labels: np.ndarray, target: Path, names: dict[int, str] | None = None,
           currency: str | None = None) -> None:
     style()
-    profile = percentile_profile(features, labels)
+    profile = percentile_profile(features, labels, tuple(RADAR_REVERSED))
     sizes = pd.Series(np.asarray(labels)).value_counts()
-    axes_labels = [feature_label(c, currency) for c in profile.columns]
+    axes_labels = [radar_label(c, currency) for c in profile.columns]
     angles = np.linspace(0, 2 * np.pi, len(axes_labels), endpoint=False).tolist()
-    fig, ax = plt.subplots(figsize=(7.5, 7.5), subplot_kw={"polar": True})
+    fig, ax = plt.subplots(figsize=(9.5, 8), subplot_kw={"polar": True})  # wide: side labels sit outside
     for cluster, row in profile.iterrows():
         values = row.tolist()
         label = (names or {}).get(cluster, f"Segment {cluster}" if cluster >= 0 else "Unassigned")
@@ -51,9 +64,13 @@ def radar(features: pd.DataFrame, labels: np.ndarray, target: Path, names: dict[
                 label=f"{label} ({sizes[cluster]:,} customers)")
         ax.fill(angles + angles[:1], values + values[:1], color=color(cluster), alpha=0.08)
     ax.set_xticks(angles, axes_labels)
+    ax.tick_params(axis="x", pad=10)
+    for label, angle in zip(ax.get_xticklabels(), angles):  # labels outside the circle, not across it
+        side = np.cos(angle)
+        label.set_horizontalalignment("left" if side > 0.1 else "right" if side < -0.1 else "center")
     ax.set_ylim(0, 100)
     ax.set_yticks([25, 50, 75], ["25", "50", "75"], color=GREY, fontsize=8)
-    ax.set_title("Segment profiles\n(average position among all customers, 0 = lowest, 100 = highest)", pad=24)
+    ax.set_title("Segment profiles\n(average position among all customers, 0 = lowest, 100 = highest)", pad=20)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False, fontsize=9)
     save(fig, target)
 

@@ -4,6 +4,7 @@ that would enable them."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +17,11 @@ import numpy as np  # noqa: E402
 import matplotlib.dates as mdates  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from segmentation.money import money, money_axis, unit  # noqa: E402
 from segmentation.performance import TOP_COUNTRIES, CompanyPerformance, plural  # noqa: E402
+from segmentation.reporting.periods import data_span, day_text, partial_months_note, year_labels  # noqa: E402
 from segmentation.reporting.plots.style import BLUE, GREY, ORANGE, PALETTE, save, style  # noqa: E402
 
 NO_CANCELLATIONS = ("no cancellations in the data: map an invoice column whose cancellations start with "
@@ -37,9 +40,37 @@ def _note(ax, text: str) -> None:
     ax.figure.text(0.01, 0.01, text, fontsize=8.5, color=GREY, ha="left", va="bottom")
 
 
-def _month_axis(ax) -> None:
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 4, 7, 10]))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+#: width one "Jan 2010" tick label needs, with a gap, in inches at the figures' font size
+MONTH_LABEL_INCHES = 0.95
+
+
+def month_step(months: int, width_inches: float) -> int:
+    """Months between two labelled ticks so that the labels of `months` months fit in
+    `width_inches`: 1, 2, 3, 4, 6, 12 or 24."""
+    room = max(1, int(width_inches / MONTH_LABEL_INCHES))
+    return next((step for step in (1, 2, 3, 4, 6, 12) if months / step < room), 24)
+
+
+def _month_axis(ax, periods) -> None:
+    """Month ticks spaced so that no two labels overlap at the axes' width."""
+    periods = pd.DatetimeIndex(periods)
+    months = 1 if periods.empty else (periods.max().year - periods.min().year) * 12 + periods.max().month \
+        - periods.min().month + 2
+    step = month_step(months, ax.get_position().width * ax.figure.get_figwidth())
+    locator = mdates.YearLocator(2) if step > 12 else mdates.MonthLocator(bymonth=range(1, 13, step))
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y" if step >= 12 else "%b %Y"))
+
+
+def _span(perf: CompanyPerformance) -> tuple[str | None, str | None]:
+    """The data's first and last dates: days when the summary holds them, else months."""
+    return data_span(perf.summary, None, perf.monthly["period"].dt.strftime("%Y-%m"))
+
+
+def _partial_note(ax, perf: CompanyPerformance, text: str = "") -> None:
+    note = " ".join(t for t in (text, partial_months_note(*_span(perf))) if t)
+    if note:
+        _note(ax, note)
 
 
 def _money_label(text: str, currency: str | None) -> str:
@@ -53,20 +84,24 @@ def monthly_sales(perf: CompanyPerformance, target: Path, look: Look) -> None:
     years = sorted({d.year for d in months})
     color_of = {year: PALETTE[i % len(PALETTE)] for i, year in enumerate(years)}
     ax.bar(months, perf.monthly["revenue"], width=24, color=[color_of[d.year] for d in months])
+    ax.set_ylim(top=max(float(perf.monthly["revenue"].max()), 0.0) * 1.15 or None)  # room for the legend
     ax.yaxis.set_major_formatter(FuncFormatter(money_axis(look.currency)))
     best = perf.monthly.loc[perf.monthly["revenue"].idxmax(), "period"]
     ax.set_title(f"Sales per month (best month: {best:%B %Y})")
     ax.set_ylabel(_money_label("Net sales", look.currency))
-    _month_axis(ax)
-    ax.legend(handles=[Patch(color=color_of[y], label=str(y)) for y in years], frameon=False, ncol=len(years),
-              loc="upper left")
-    _note(ax, "Net sales = purchases minus cancellations. The last month is incomplete when the data stop mid-month.")
+    _month_axis(ax, months)
+    labels = year_labels(years, *_span(perf))
+    ax.legend(handles=[Patch(color=color_of[y], label=labels[str(y)]) for y in years], frameon=False,
+              ncol=len(years), loc="upper left")
+    _partial_note(ax, perf, "Net sales = purchases minus cancellations.")
     save(fig, target)
 
 
 def yearly_overview(perf: CompanyPerformance, target: Path, look: Look) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(12, 4.2))
-    years = perf.yearly["period"].astype(int).astype(str)
+    first, last = _span(perf)
+    labels = year_labels(perf.yearly["period"].astype(int).astype(str), first, last)
+    years = [label.replace(" (", "\n(") for label in labels.values()]
     for ax, column, title, fmt in [
         (axes[0], "revenue", _money_label("Net sales per year", look.currency), money_axis(look.currency)),
         (axes[1], "orders", "Orders per year", lambda v, _=None: f"{v:,.0f}"),
@@ -78,8 +113,9 @@ def yearly_overview(perf: CompanyPerformance, target: Path, look: Look) -> None:
         for bar, value in zip(bars, perf.yearly[column]):
             ax.annotate(fmt(value), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                         ha="center", va="bottom", fontsize=9)
-    first, last = perf.monthly["period"].min(), perf.monthly["period"].max()
-    _note(axes[0], f"Data run from {first:%B %Y} to {last:%B %Y}: the first and last years are partial.")
+    partial = [label for label in labels.values() if "(" in label]
+    _note(axes[0], f"Data run from {day_text(first)} to {day_text(last)}."
+          + (f" Partial years: {', '.join(partial)}." if partial else " Every year is complete."))
     save(fig, target)
 
 
@@ -104,9 +140,10 @@ def sales_by_country(perf: CompanyPerformance, target: Path, look: Look) -> None
 def _type_bars(ax, perf: CompanyPerformance, dimension: str, title: str, currency: str | None) -> None:
     """One panel of customer types: net sales per type, with its share and customers."""
     table = perf.customer_types[perf.customer_types["dimension"] == dimension]
-    bars = ax.bar([str(t) for t in table["type"]], table["revenue"], color=[BLUE, ORANGE, GREY][: len(table)])
+    bars = ax.bar([textwrap.fill(str(t), 16) for t in table["type"]], table["revenue"],
+                  color=[BLUE, ORANGE, GREY][: len(table)])  # wrapped: three panels share the figure's width
     ax.yaxis.set_major_formatter(FuncFormatter(money_axis(currency)))
-    ax.set_title(title)
+    ax.set_title(textwrap.fill(title, 40), fontsize=11)
     for bar, (_, row) in zip(bars, table.iterrows()):
         label = f"{row['revenue_share_pct']:.0f}% of sales"
         if dimension != "Identification" or row["type"] == "Identified":
@@ -117,10 +154,7 @@ def _type_bars(ax, perf: CompanyPerformance, dimension: str, title: str, currenc
 
 
 def _type_axes(panels: int):
-    """The monthly panel and `panels` bar panels: 2x2 for three, else the monthly one on top."""
-    if panels == 3:
-        fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
-        return fig, axes[0, 0], [axes[0, 1], axes[1, 0], axes[1, 1]]
+    """The monthly panel across the top (room for its month labels), `panels` bar panels below."""
     fig = plt.figure(figsize=(12, 8.5))
     grid = fig.add_gridspec(2, max(panels, 1))
     return fig, fig.add_subplot(grid[0, :]), [fig.add_subplot(grid[1, i]) for i in range(panels)]
@@ -141,15 +175,15 @@ def customer_types(perf: CompanyPerformance, target: Path, look: Look) -> None:
             ax.bar(pivot.index, pivot[column], width=24, bottom=bottom, color=color, label=f"{column} customers")
             bottom += pivot[column].to_numpy()
     ax.yaxis.set_major_formatter(FuncFormatter(money_axis(look.currency)))
-    _month_axis(ax)
+    _month_axis(ax, pivot.index)
     ax.set_title(_money_label("Monthly sales from new and returning customers", look.currency))
     if not pivot.empty:
         ax.legend(frameon=False)
     for panel_ax, (dimension, title) in zip(bar_axes, panels):
         _type_bars(panel_ax, perf, dimension, title, look.currency)
     threshold = perf.summary.get("wholesaler_units_per_order_threshold")
-    if threshold is not None:
-        _note(ax, f"Wholesale: more than {threshold:,.0f} units per order on average.")
+    _partial_note(ax, perf, "" if threshold is None else f"Wholesale: more than {threshold:,.0f} units per order on "
+                  "average.")
     save(fig, target)
 
 
@@ -157,9 +191,10 @@ def average_basket(perf: CompanyPerformance, target: Path, look: Look) -> None:
     fig, ax = plt.subplots(figsize=(10, 4.2))
     ax.plot(perf.monthly["period"], perf.monthly["average_basket"], marker="o", color=BLUE)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _=None: money(v, look.currency)))
-    _month_axis(ax)
+    _month_axis(ax, perf.monthly["period"])
     ax.set_title("Average order value per month")
     ax.set_ylabel(_money_label("Sales per order", look.currency))
+    _partial_note(ax, perf)
     save(fig, target)
 
 
@@ -168,25 +203,28 @@ def cancellation_rate(perf: CompanyPerformance, target: Path, look: Look) -> Non
     ax.plot(perf.monthly["period"], perf.monthly["cancellation_rate_pct"], marker="o", color=ORANGE)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _=None: f"{v:.0f}%"))
     ax.set_ylim(bottom=0)
-    _month_axis(ax)
+    _month_axis(ax, perf.monthly["period"])
     ax.set_title("Share of invoices that are cancellations, per month")
+    _partial_note(ax, perf)
     save(fig, target)
 
 
 def cohort_retention(perf: CompanyPerformance, target: Path, look: Look) -> None:
     table = perf.cohorts.drop(columns=0, errors="ignore")
-    fig, ax = plt.subplots(figsize=(12, 0.32 * len(table) + 2))
+    fig, ax = plt.subplots(figsize=(12, 0.22 * len(table) + 2))  # wide rows: legible on a 16:9 slide too
     image = ax.imshow(table.to_numpy(), cmap="Blues", aspect="auto", vmin=0, vmax=max(1.0, np.nanmax(table.to_numpy())))
     ax.set_xticks(range(table.shape[1]), [f"+{m}" for m in table.columns])
     ax.set_yticks(range(len(table)), [f"{d:%b %Y}" for d in table.index])
     for (i, j), value in np.ndenumerate(table.to_numpy()):
         if value > 0:
-            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7,
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=9,
                     color="white" if value > 0.6 * np.nanmax(table.to_numpy()) else "black")
+    ax.grid(False)
     ax.set_xlabel("Months after the first purchase")
     ax.set_ylabel("Month of first purchase")
     ax.set_title("How many new customers come back: % of each month's new customers buying again")
     fig.colorbar(image, ax=ax, format=FuncFormatter(lambda v, _=None: f"{v:.0f}%"), shrink=0.8)
+    _partial_note(ax, perf)
     save(fig, target)
 
 

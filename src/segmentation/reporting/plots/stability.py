@@ -40,18 +40,18 @@ def stability_curve(table: pd.DataFrame, summary: dict, target: Path) -> None:
                 label="No new data since the previous point (not counted)")
     ax.axhline(summary["threshold"], color=RED, linewidth=1, linestyle=":")
     ax.annotate(f"business threshold {summary['threshold']:g}", (data["days"].max(), summary["threshold"]),
-                ha="right", va="bottom", color=RED, fontsize=9)
+                ha="right", va="bottom", color=RED, fontsize=9.5)
     if summary["verdict"] == "refresh" and summary["refresh_interval_days"]:
         ax.axvline(summary["refresh_interval_days"], color=GREY, linestyle="--", linewidth=1)
     labels = data.get("label", data["snapshot"]).str.replace(r" \(partial: data to (.*)\)", r"*", regex=True)
-    ax.set_xticks(data["days"], labels, rotation=45, ha="right", rotation_mode="anchor", fontsize=8.5)
+    ax.set_xticks(data["days"], labels, rotation=90, fontsize=9.5)  # upright: close snapshots (M+11, M+12*) stay apart
     partial = data.get("label", data["snapshot"]).str.extract(r"partial: data to (.*)\)")[0].dropna()
     if len(partial):
-        fig.text(0.01, 0.01, f"* partial period: the data ends on {partial.iloc[0]}", fontsize=8.5, color=GREY)
+        fig.text(0.01, 0.01, f"* partial period: the data end on {partial.iloc[0]}", fontsize=9, color=GREY)
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("Time since the baseline segmentation")
     ax.set_ylabel("Agreement (adjusted Rand index, 1 = identical)")
     ax.set_title(summary["headline"] if len(summary["headline"]) < 95 else summary["headline"][:92] + "...",
                  fontsize=12)
-    ax.legend(frameon=False, fontsize=8.5, loc="lower left")
+    ax.legend(frameon=False, fontsize=9.5, loc="lower left")
     save(fig, target)
