@@ -17,7 +17,7 @@ from segmentation.catalog import write_json
 
 def numbers_only(payload: Mapping) -> dict:
     """`payload` with only its numbers and booleans: nested mappings are kept as nested
-    mappings (DVC shows them as dotted columns, e.g. `revenue.2010`); texts, lists, nulls,
+    mappings (DVC shows them as dotted columns, e.g. `revenue.2023`); texts, lists, nulls,
     NaN and infinities are dropped, and so is a mapping left empty."""
     kept: dict = {}
     for key, value in payload.items():

@@ -1,5 +1,5 @@
 """The company-performance sentences under the figures, every number from the EDA summary
-(`metrics/eda.json`) and every partial year labelled ("2011 (to 9 Dec)") from the data's own
+(`metrics/eda.json`) and every partial year labelled ("2024 (to 9 Dec)") from the data's own
 first and last dates (`first_date`, `last_date`; see `periods`). Pure."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from segmentation.reporting.periods import day_text, year_labels
 
 
 def labels(eda: Mapping) -> dict[str, str]:
-    """Year -> its label, partial years said: {"2010": "2010", "2011": "2011 (to 9 Dec)"}."""
+    """Year -> its label, partial years said: {"2023": "2023", "2024": "2024 (to 9 Dec)"}."""
     return year_labels(sorted(eda.get("revenue") or {}), eda.get("first_date"), eda.get("last_date"))
 
 
 def _series(values: Mapping[str, float], named: Mapping[str, str], fmt) -> str:
-    """'A in 2009 (from 1 Dec), B in 2010 and C in 2011 (to 9 Dec)'."""
+    """'A in 2022 (from 1 Dec), B in 2023 and C in 2024 (to 9 Dec)'."""
     parts = [f"{fmt(values[y])} in {named.get(y, y)}" for y in sorted(values)]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 

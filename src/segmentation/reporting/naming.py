@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.money import money
+from segmentation.preprocess import UNIT_FEATURES
 
 RULES = [
     ("Wholesalers / big accounts", lambda p: p["W"] >= 0.9 and p["M"] >= 0.75),
@@ -117,10 +118,9 @@ def without_units(profiles: pd.DataFrame, population: pd.DataFrame,
     one unit, so unit-based figures (wholesalers, items per order) would describe lines, not units."""
     if units_supplied:
         return profiles, population
-    unit_columns = ("total_quantity", "avg_items_per_order")
     return (profiles.drop(columns=[c for c in profiles if c.removeprefix("median_").removeprefix("mean_")
-                                   in unit_columns]),
-            population.drop(columns=[c for c in unit_columns if c in population]))
+                                   in UNIT_FEATURES]),
+            population.drop(columns=[c for c in UNIT_FEATURES if c in population]))
 
 
 def name_segments(profiles: pd.DataFrame, population: pd.DataFrame,

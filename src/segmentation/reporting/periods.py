@@ -1,8 +1,8 @@
 """Partial periods in words, from the data's own first and last dates: a year the data cover
-only in part reads "2011 (to 9 Dec)", so "8.1M in 2011" cannot be taken for a whole year.
+only in part reads "2024 (to 9 Dec)", so "8.1M in 2024" cannot be taken for a whole year.
 
-Dates are ISO text: a day ("2011-12-09") when known, a month ("2011-12") when only the monthly
-series is at hand; the label then names the month ("2011 (to Dec)"). Pure: nothing here reads
+Dates are ISO text: a day ("2024-12-09") when known, a month ("2024-12") when only the monthly
+series is at hand; the label then names the month ("2024 (to Dec)"). Pure: nothing here reads
 a file or assumes a calendar.
 """
 
@@ -42,7 +42,7 @@ def _ends_early(last, year: int) -> bool:
 
 
 def year_label(year, first=None, last=None) -> str:
-    """'2010' for a whole year; '2011 (to 9 Dec)', '2009 (from 1 Dec)' or '2024 (1 Mar to 9 Jun)'
+    """'2023' for a whole year; '2024 (to 9 Dec)', '2022 (from 1 Dec)' or '2024 (1 Mar to 9 Jun)'
     for a year the data [first, last] cover only in part."""
     start, end, number = parse(first), parse(last), int(year)
     late, early = _starts_late(start, number), _ends_early(end, number)
@@ -60,7 +60,7 @@ def year_labels(years: Iterable, first=None, last=None) -> dict[str, str]:
 
 
 def day_text(value) -> str:
-    """'9 December 2011' for a day, 'December 2011' for a month, '' for None."""
+    """'9 December 2024' for a day, 'December 2024' for a month, '' for None."""
     moment = parse(value)
     if moment is None:
         return ""
@@ -68,7 +68,7 @@ def day_text(value) -> str:
 
 
 def partial_months_note(first=None, last=None) -> str:
-    """'December 2011 holds 1-9 December only.' for a first or last month the data cover in part."""
+    """'December 2024 holds 1-9 December only.' for a first or last month the data cover in part."""
     notes = []
     start, end = parse(first), parse(last)
     if isinstance(start, pd.Timestamp) and start.day != 1:

@@ -103,7 +103,7 @@ def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | No
     """Five plain sentences with the numbers management needs, every one from the data;
     amounts in `currency` (default: the EDA summary's)."""
     currency = currency if currency is not None else eda.get("currency")
-    years, named = sorted(eda["revenue"]), labels(eda)  # "2011 (to 9 Dec)": partial years are said
+    years, named = sorted(eda["revenue"]), labels(eda)  # "2024 (to 9 Dec)": partial years are said
     full = [y for y in years if eda["orders"][y] > 0.5 * max(eda["orders"].values())]
     sales = " and ".join(f"{money(eda['revenue'][y], currency, compact=True)} in {named[y]}" for y in full[-2:])
     wholesale = (eda.get("revenue_share_pct") or {}).get("wholesale")

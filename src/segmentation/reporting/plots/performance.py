@@ -40,7 +40,7 @@ def _note(ax, text: str) -> None:
     ax.figure.text(0.01, 0.01, text, fontsize=8.5, color=GREY, ha="left", va="bottom")
 
 
-#: width one "Jan 2010" tick label needs, with a gap, in inches at the figures' font size
+#: width one "Jan 2023" tick label needs, with a gap, in inches at the figures' font size
 MONTH_LABEL_INCHES = 0.95
 
 
