@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from segmentation.campaign_export import (COLUMNS, SUMMARY_SHEET, campaign_table, segment_summary, sheet_names,
+from segmentation.marketing.campaign import (COLUMNS, SUMMARY_SHEET, campaign_table, segment_summary, sheet_names,
                                           write_campaign)
 from segmentation.errors import UserError
 

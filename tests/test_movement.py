@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from segmentation.movement import customer_moves, draw_transitions, movement_summary, transitions
+from segmentation.marketing.movement import customer_moves, movement_summary, transitions
+from segmentation.reporting.plots.movement import draw_transitions
 
 # a..f are in both; g, h only before (lapsed); i, j only now (new)
 BEFORE = pd.DataFrame({"customer_id": list("abcdefgh"),
@@ -83,7 +84,29 @@ def test_the_figure_is_written(tmp_path):
 
 
 def test_the_figure_headline_counts_stayers_among_customers_present_both_times():
-    from segmentation.movement import _headline
+    from segmentation.reporting.plots.movement import _headline
 
     matrix = transitions(BEFORE, NOW, order=ORDER).customers
     assert _headline(matrix, lambda v: f"{v:,.0f}") == "Present both times: 6 (3 stayed, 50%; 3 moved) · new 2 · lapsed 2"
+
+
+def test_active_now_drops_customers_past_the_lapse_window():
+    from segmentation.marketing.movement import active_now
+
+    table = pd.DataFrame({"customer_id": ["a", "b", "c"],
+                          "last_purchase": pd.to_datetime(["2011-12-01", "2010-12-11", "2010-12-10"])})
+    # cutoff 2011-12-10: b bought 364 days before (kept), c exactly 365 days before (lapsed)
+    assert active_now(table, "2011-12-10", 365)["customer_id"].tolist() == ["a", "b"]
+
+
+def test_revenue_between_counts_identified_lines_in_the_window_net_of_returns():
+    from segmentation.marketing.movement import revenue_between
+
+    lines = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "b", "b", "c"],
+        "invoice_date": pd.to_datetime(["2010-12-31", "2011-01-01", "2011-03-01", "2011-06-01", "2011-12-10",
+                                        "2011-02-01"]),
+        "revenue": [100.0, 10.0, -4.0, 7.0, 50.0, 9.0],
+        "is_identified": [True, True, True, True, True, False]})
+    revenue = revenue_between(lines, "2011-01-01", "2011-12-10")
+    assert revenue.to_dict() == {"a": 6.0, "b": 7.0}   # before the start, on the end day, unidentified: out

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from segmentation.errors import UserError
-from segmentation.rfm_scores import GRID, SEGMENTS, agreement, rfm_quintiles, rfm_segment_names
+from segmentation.marketing.rfm_scores import GRID, SEGMENTS, agreement, rfm_quintiles, rfm_segment_names
 
 # Ten customers, so score = 1 + floor(worse / 2), worse = customers with a strictly worse value.
 # Ties: c02/c03 share recency 10; five customers have one order; c03/c04/c08 spend 80.

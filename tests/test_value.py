@@ -15,9 +15,9 @@ from segmentation.cleaning import clean_frame
 from segmentation.data import synthetic
 from segmentation.data.normalise import normalise
 from segmentation.errors import UserError
-from segmentation.value import ValueModels, btyd_inputs, expected_value, fit_value_models, segment_value
-from segmentation.value_holdout import calibration_deciles, holdout_check
-from segmentation.value_plan import growth_plan
+from segmentation.marketing.value import ValueModels, btyd_inputs, expected_value, fit_value_models, segment_value
+from segmentation.marketing.holdout import calibration_deciles, holdout_check
+from segmentation.marketing.plan import growth_plan
 
 RULES = conf_group("cleaning", "default", cancellation_prefix="C")
 CUTOFF = "2011-01-01"
@@ -150,9 +150,12 @@ def test_expected_value_predicts_the_simulated_future(simulated):
     first_only = table[inputs["frequency"].to_numpy() == 0]
     p, q, v = (models.params[k] for k in ("p", "q", "v"))
     np.testing.assert_allclose(first_only["probability_active"], 1.0)
-    np.testing.assert_allclose(first_only["expected_order_value"], p * v / (q - 1))
-    np.testing.assert_allclose(table["expected_revenue"], table["expected_purchases"] * table["expected_order_value"])
-    np.testing.assert_allclose(table["revenue_if_active"] * table["probability_active"], table["expected_revenue"])
+    np.testing.assert_allclose(first_only["expected_order_value"], p * v / (q - 1), atol=0.005)  # cents
+    # the products hold up to the rounding of the outputs (money in cents, rates to 1e-6)
+    np.testing.assert_allclose(table["expected_revenue"], table["expected_purchases"] * table["expected_order_value"],
+                               atol=0.01 + 0.005 * table["expected_purchases"].max())
+    np.testing.assert_allclose(table["revenue_if_active"] * table["probability_active"], table["expected_revenue"],
+                               atol=0.01)
     assert (table["at_risk"] == (table["probability_active"] < 0.5)).all() and table["at_risk"].any()
     with pytest.raises(UserError, match="at_risk_below=1.5"):
         expected_value(models, inputs, HORIZON, at_risk_below=1.5)
@@ -245,3 +248,20 @@ def test_growth_plan_arithmetic():
     assert any("10 more than that baseline" in text for text in plan["assumptions"])
     with pytest.raises(UserError, match="target_growth=0"):
         growth_plan(segment_value(PER_CUSTOMER, SEGMENTS), PER_CUSTOMER, target_growth=0)
+
+
+def test_growth_plan_names_segments_formats_money_and_carries_the_holdout_error():
+    names = {1: "Loyal", 2: "Big spenders"}
+    plan = growth_plan(segment_value(PER_CUSTOMER, SEGMENTS), PER_CUSTOMER, target_growth=0.01, names=names,
+                       amount=lambda v: f"EUR {v:.2f}", holdout_error=-0.2)
+    assert plan["plan"][0].startswith("Loyal: reactivate 1 of its 2 at-risk customers (one order each, EUR 15.00")
+    assert plan["plan"][1].startswith("Big spenders: no at-risk customers")
+    # missed by -20 %: the same miss again would mean 1000 / 0.8 = 1250
+    assert plan["on_course_if_same_error"] == pytest.approx(1250.0)
+    assert plan["target_within_error"] is True            # +1 % is inside a 20 % miss
+    assert any("cannot tell a reached target from its own error" in a for a in plan["assumptions"])
+    wide = growth_plan(segment_value(PER_CUSTOMER, SEGMENTS), PER_CUSTOMER, target_growth=0.5, holdout_error=0.25)
+    assert wide["on_course_if_same_error"] == pytest.approx(800.0) and wide["target_within_error"] is False
+    unchecked = growth_plan(segment_value(PER_CUSTOMER, SEGMENTS), PER_CUSTOMER, target_growth=0.1)
+    assert unchecked["on_course_if_same_error"] is None
+    assert any("has not been checked" in a for a in unchecked["assumptions"])

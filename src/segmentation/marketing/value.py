@@ -41,10 +41,12 @@ from segmentation.errors import UserError
 PURCHASE_PARAMS = ("r", "alpha", "a", "b")
 SPEND_PARAMS = ("p", "q", "v")
 TIME_UNIT = "time_unit_days"  # key of `inputs.attrs`: the unit of recency and T, in days
+SETTLED_DIGITS = 8  # significant digits kept of each fitted parameter (see _settle)
 
 _INPUTS_SQL = """
 WITH kept AS (
-    SELECT customer_id, CAST(invoice_date AS DATE) AS day, revenue, is_cancellation
+    -- exact decimal sums: a float sum's last bits follow DuckDB's thread order, and outputs must reproduce
+    SELECT customer_id, CAST(invoice_date AS DATE) AS day, CAST(revenue AS DECIMAL(18, 4)) AS revenue, is_cancellation
     FROM lines WHERE is_identified AND invoice_date < $cutoff),
 days AS (
     SELECT customer_id, day, sum(revenue) AS revenue, bool_or(NOT is_cancellation) AS purchase
@@ -55,8 +57,8 @@ SELECT customer_id,
        count(*) FILTER (purchase) AS orders,
        date_diff('day', first_day, max(day) FILTER (purchase)) AS recency_days,
        (epoch($cutoff) - epoch(CAST(first_day AS TIMESTAMP))) / 86400.0 AS t_days,
-       coalesce(sum(revenue) FILTER (day > first_day), 0) AS repeat_revenue,
-       sum(revenue) FILTER (day >= first_day) AS revenue,
+       CAST(coalesce(sum(revenue) FILTER (day > first_day), 0) AS DOUBLE) AS repeat_revenue,
+       CAST(sum(revenue) FILTER (day >= first_day) AS DOUBLE) AS revenue,
        max(day) FILTER (purchase) AS last_purchase
 FROM marked WHERE first_day IS NOT NULL
 GROUP BY customer_id, first_day ORDER BY customer_id
@@ -103,10 +105,14 @@ def btyd_inputs(lines: pd.DataFrame, cutoff, time_unit_days: float = 1) -> pd.Da
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """Silence the one warning the fit prints, at its source: pytensor's C backend warns once per
-    process that it found no BLAS library to link (usual for pip installs). Both models' graphs are
-    elementwise (no matrix products), so BLAS would not speed them up."""
-    with warnings.catch_warnings():
+    """pytensor in FAST_COMPILE mode, quietly. Its default mode compiles each graph to C: ~30 s
+    in a fresh machine (then cached in ~/.pytensor); FAST_COMPILE evaluates the same graphs with
+    numpy, which for these small elementwise models fits in ~3 s with no compile cache at all
+    (parameters equal to 1e-8). The one warning silenced is pytensor's "could not link to a BLAS"
+    (usual for pip installs; these graphs have no matrix products)."""
+    import pytensor
+
+    with warnings.catch_warnings(), pytensor.config.change_flags(mode="FAST_COMPILE"):
         warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS", category=UserWarning)
         yield
 
@@ -115,13 +121,23 @@ def _point(model, names: tuple[str, ...]) -> dict[str, float]:
     return {name: float(model.fit_result[name].mean().item()) for name in names}
 
 
+def _settle(model, names: tuple[str, ...], digits: int = SETTLED_DIGITS) -> None:
+    """Round the fitted parameters in place to `digits` significant digits. pytensor may compile
+    a model's sums in another order in another process, which moves the Gamma-Gamma MAP in its
+    12th digit; rounded, every process predicts from the same parameters and writes the same
+    bytes (DVC outputs reproduce), far inside the fit's own precision."""
+    posterior = model.idata.posterior
+    for name in names:
+        values = posterior[name].values
+        posterior[name].values = np.vectorize(lambda v: float(f"{v:.{digits}g}"))(values).astype(values.dtype)
+
+
 def fit_value_models(inputs: pd.DataFrame, seed: int) -> ValueModels:
     """BG/NBD on every customer and Gamma-Gamma on customers with repeats of positive mean value,
     both by MAP (scipy L-BFGS-B from the priors' fixed initial point; `seed` is passed on for any
-    random initialisation). Bit-identical within a process; across processes the Gamma-Gamma
-    parameters can move in the 12th significant digit (floating-point sums), invisible in cents.
-    pytensor compiles the models to C on the first
-    fit and caches the binaries in its compiledir (~/.pytensor), so later processes skip that."""
+    random initialisation). Parameters are rounded to 8 significant digits (`_settle`) so that every
+    process gives the same bytes.
+    Graphs run in pytensor's FAST_COMPILE mode (see `_quiet`): no C compilation."""
     if TIME_UNIT not in inputs.attrs:
         raise ValueError("inputs.attrs lacks 'time_unit_days': build the inputs with btyd_inputs")
     spend_mask = (inputs["frequency"] > 0) & (inputs["monetary_value"] > 0)
@@ -139,6 +155,8 @@ def fit_value_models(inputs: pd.DataFrame, seed: int) -> ValueModels:
         spend = GammaGammaModel(model_config={name: Prior("HalfFlat") for name in SPEND_PARAMS})
         spend.fit(data=inputs.loc[spend_mask, ["customer_id", "frequency", "monetary_value"]].reset_index(drop=True),
                   method="map", progressbar=False, seed=seed)
+    _settle(purchases, PURCHASE_PARAMS)
+    _settle(spend, SPEND_PARAMS)
     return ValueModels(purchases=purchases, spend=spend, time_unit_days=inputs.attrs[TIME_UNIT],
                        params={**_point(purchases, PURCHASE_PARAMS), **_point(spend, SPEND_PARAMS)},
                        spend_customers=int(spend_mask.sum()),
@@ -169,9 +187,12 @@ def predict(models: ValueModels, inputs: pd.DataFrame, horizon_days: float) -> p
             data=history, future_t=horizon_days / models.time_unit_days), ids)
         order_value = _per_customer(models.spend.expected_customer_spend(data=spend_data), ids)
     revenue = purchases * order_value
-    return pd.DataFrame({"customer_id": ids, "probability_active": alive, "expected_purchases": purchases,
-                         "expected_order_value": order_value, "expected_revenue": revenue,
-                         "revenue_if_active": np.divide(revenue, alive, out=np.zeros_like(revenue), where=alive > 0)})
+    if_active = np.divide(revenue, alive, out=np.zeros_like(revenue), where=alive > 0)
+    # rounded (cents; 1e-6 for rates): another process may compile the same formulas in another
+    # order and move their last bits, and the sums of the outputs must reproduce to the byte
+    return pd.DataFrame({"customer_id": ids, "probability_active": alive.round(6),
+                         "expected_purchases": purchases.round(6), "expected_order_value": order_value.round(2),
+                         "expected_revenue": revenue.round(2), "revenue_if_active": if_active.round(2)})
 
 
 def expected_value(models: ValueModels, inputs: pd.DataFrame, horizon_days: float,
