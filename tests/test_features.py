@@ -87,24 +87,25 @@ def test_cutoffs():
 def test_wholesaler_removal_reports_the_count_and_threshold():
     table = pd.DataFrame({"customer_id": list("abcde"), "recency": [1, 2, 3, 4, 5],
                           "avg_items_per_order": [10.0, 20.0, 30.0, 40.0, 1000.0]})
-    features = {"columns": ["recency"], "drop_wholesalers": True, "wholesaler_column": "avg_items_per_order",
+    features = {"columns": ["recency"], "wholesalers": "drop", "wholesaler_column": "avg_items_per_order",
                 "wholesaler_quantile": 0.75, "exclude_ids": []}
     selected, report = select_features(table, features)
     assert list(selected.index) == ["a", "b", "c", "d"]  # 1000 > p75 = 40
-    assert report == {"customers_in": 5, "wholesalers_removed": 1, "wholesaler_threshold": 40.0, "customers": 4}
-    selected, report = select_features(table, {**features, "drop_wholesalers": False})
-    assert len(selected) == 5 and report["wholesalers_removed"] == 0
+    assert report == {"customers_in": 5, "wholesalers_removed": 1, "wholesalers_separated": 0,
+                      "wholesaler_threshold": 40.0, "customers": 4, "customers_clustered": 4}
+    selected, report = select_features(table, {**features, "wholesalers": "keep"})
+    assert len(selected) == 5 and report["wholesalers_removed"] == 0 and "wholesaler_threshold" not in report
 
 
 def test_excluded_ids_are_left_out_before_the_wholesaler_rule_and_counted():
     table = pd.DataFrame({"customer_id": list("abcde"), "recency": [1, 2, 3, 4, 5],
                           "avg_items_per_order": [10.0, 20.0, 30.0, 40.0, 1000.0]})
-    features = {"columns": ["recency"], "drop_wholesalers": True, "wholesaler_column": "avg_items_per_order",
+    features = {"columns": ["recency"], "wholesalers": "drop", "wholesaler_column": "avg_items_per_order",
                 "wholesaler_quantile": 0.5, "exclude_ids": ["e", "zz"]}
     selected, report = select_features(table, features)
     assert list(selected.index) == ["a", "b"]  # e excluded first; then p50 of 10..40 = 25 removes c, d
-    assert report == {"customers_in": 5, "wholesalers_removed": 2, "excluded_ids": 1, "wholesaler_threshold": 25.0,
-                      "customers": 2}
+    assert report == {"customers_in": 5, "wholesalers_removed": 2, "wholesalers_separated": 0, "excluded_ids": 1,
+                      "wholesaler_threshold": 25.0, "customers": 2, "customers_clustered": 2}
 
 
 def test_signed_log1p_keeps_negative_spend_and_scalers_are_selectable():

@@ -34,7 +34,7 @@ STABILITY = {"verdict": "refresh", "headline": "Refresh every 3 months.",
              "cost_tradeoff": "Refreshing every 90 days means about 4 refreshes a year."}
 CONFIG = {"data": {"name": "transactions"}, "seed": 7,
           "features": {"name": "rfm", "columns": ["recency", "frequency", "monetary"], "transform": "log",
-                       "scaler": "standard", "drop_wholesalers": False},
+                       "scaler": "standard", "wholesalers": "keep"},
           "model": {"name": "kmeans", "short_names": {"n_clusters": "k"}, "n_clusters": 3}}
 CLEANING = {"lines_in": 120_000, "lines_out": 118_500,
             "removed": {"duplicates": {"lines": 0}, "non_product": {"lines": 900},

@@ -25,7 +25,8 @@ from segmentation.reporting.report_html import data_uri, executive_summary, meth
 from segmentation.reporting.slides import MIN_SIZE, WIDTH, build_deck, pages, text_height
 
 CONFIG = {"data": {"name": "my_shop"}, "seed": 7,
-          "features": {"name": "rfm_extras", "transform": "log1p", "scaler": "standard", "drop_wholesalers": True,
+          "features": {"name": "rfm_extras", "transform": "log1p", "scaler": "standard", "wholesalers": "drop",
+                       "wholesaler_column": "avg_items_per_order",
                        "columns": ["recency", "frequency", "monetary", "total_quantity", "cancellation_pct",
                                    "avg_items_per_order"]},
           "model": {"name": "kmeans", "short_names": {"n_clusters": "k"}, "n_clusters": 4}}
@@ -33,7 +34,8 @@ CLEANING = {"lines_in": 1_063_463, "lines_out": 1_018_381,
             "removed": {"duplicates": {"lines": 33_519}, "non_product": {"lines": 6_175}},
             "duplicates_rule": {"applied": False, "reason": "auto: the source has no invoice number and no time of "
                                                             "day, so identical lines may be genuine repeat purchases"}}
-TRAIN = {"customers": 5940, "silhouette": 0.26, "bootstrap_ari_mean": 0.89, "bootstrap_resamples": 20}
+TRAIN = {"customers": 5821, "wholesalers_removed": 119, "wholesaler_threshold": 412.37, "silhouette": 0.26,
+         "bootstrap_ari_mean": 0.89, "bootstrap_resamples": 20}
 STABILITY = {"verdict": "refresh", "headline": "Refresh every 8 months.", "reasons": ["at M+9 agreement is 0.73"],
              "band_low": 0.78, "band_median": 0.93, "band_high": 1.0, "band_samples": 30, "threshold": 0.8,
              "baseline_cutoff": "2011-01-01", "first_cutoff": "2011-01-02", "last_cutoff": "2011-12-10",
@@ -203,6 +205,8 @@ def test_the_method_is_short_bullets_on_its_slide(tmp_path):
     method = method_note(CONFIG, TRAIN, CLEANING, STABILITY)
     assert len(method) >= 8 and max(len(line) for line in method) <= 250
     assert "Identical lines were kept: the source has no invoice number" in " ".join(method)
+    assert ("Wholesale-sized accounts: 119 customers above 412 items per order were left out of the segmentation "
+            "(features.wholesalers=drop).") in method
     context = {"title": "Customer segmentation", "subtitle": "test", "cards": cards(), "summary": ["one"],
                "stability": None, "eda_figures": [], "method": method, "header": HEADER}
     build_deck(context, {k: png() for k in ["radar", "map", "snake", "heatmap"]}, tmp_path / "deck.pptx")

@@ -83,8 +83,11 @@ def test_run_names_carry_every_swept_value_in_short_form():
     swept = {"model": "kmeans", "model.n_clusters": "4", "features.scaler": "robust", "seed": "7"}
     assert run_name(cfg, swept) == "kmeans-k4-rfm_extras-all-robust-seed7"
     assert [short_form("features.transform", "none"), short_form("data.scale", "0.1"),
-            short_form("projection", "umap"), short_form("features.drop_wholesalers", "true")] == \
-        ["no_transform", "scale0.1", "umap", "drop_wholesalers"]
+            short_form("projection", "umap"), short_form("stability.sensitivity", "true"),
+            short_form("stability.sensitivity", "false")] == \
+        ["no_transform", "scale0.1", "umap", "sensitivity", "nosensitivity"]
+    assert run_name(compose(["model=kmeans", "model.n_clusters=4", "features.wholesalers=separate"]),
+                    {"features.wholesalers": "separate", "seed": "7"}) == "kmeans-k4-rfm_extras-sepwholesalers-seed7"
     names = {run_name(cfg, {"features.scaler": s}) for s in ("standard", "robust", "minmax")}
     assert len(names) == 3
 

@@ -59,7 +59,8 @@ def test_the_named_grid_is_the_design_cards_84_runs():
     jobs = union_of_grids(grid, [])
     assert len(jobs) == len({tuple(job) for job in jobs}) == 84
     assert sum("model=hdbscan" in job for job in jobs) == 12
-    assert ["features=rfm", "features.drop_wholesalers=True", "model=gmm", "model.n_clusters=10"] in jobs
+    assert ["features=rfm", "features.wholesalers=drop", "model=gmm", "model.n_clusters=10"] in jobs
+    assert not any("features.wholesalers=separate" in job for job in jobs)  # separate fits drop's model
     # command-line sweeps apply to every grid
     assert len(union_of_grids(grid, ["seed=1,2"])) == 168
 
@@ -100,6 +101,25 @@ def test_a_run_with_stability_logs_the_temporal_curve(tmp_path, store):
     assert {"ari_m1", "ari_m3", "refresh_interval_months", "stability_seconds"} <= set(metrics)
     artifacts = {a.path for a in client.list_artifacts(result["run_id"], "stability")}
     assert {"stability/curve.png", "stability/stability.csv", "stability/stability.json"} <= artifacts
+
+
+def test_a_run_with_wholesalers_set_apart_fits_without_them_and_assigns_them_one_more_segment(tmp_path, store):
+    """180 planted customers, quantile 0.95: 180 x 0.05 = 9 wholesalers set apart; the model's 3
+    clusters on the other 171, the wholesalers in segment 3."""
+    result = tracked_training(compose(overrides(tmp_path, "features.wholesalers=separate", "model.n_clusters=3",
+                                                "features.wholesaler_quantile=0.95", "mlflow.log_model=false")))
+    client = mlflow.MlflowClient(store)
+    run = client.get_run(result["run_id"])
+    assert run.info.run_name == "kmeans-k3-rfm_extras-sepwholesalers"
+    assert run.data.tags["segmentation.wholesalers"] == "separate"
+    metrics = run.data.metrics
+    assert (metrics["wholesalers_separated"], metrics["customers_clustered"], metrics["customers"]) == (9, 171, 180)
+    assert metrics["n_clusters"] == 3 and metrics["silhouette_sample_size"] == 171  # quality: the clustered only
+    assignments, profiles = (pd.read_csv(client.download_artifacts(run.info.run_id, name, str(tmp_path / name)))
+                             for name in ("assignments.csv", "cluster_profiles.csv"))
+    assert len(assignments) == 180 and (assignments["cluster"] == 3).sum() == 9
+    assert profiles["cluster"].tolist() == [0, 1, 2, 3] and profiles["wholesalers"].tolist() == [False] * 3 + [True]
+    assert profiles["customers"].sum() == 180
 
 
 def test_same_seed_same_labels(tmp_path, store):

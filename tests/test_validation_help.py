@@ -39,8 +39,8 @@ def leaves(node, prefix=""):
 
 @pytest.mark.parametrize("override, message", [
     # boolean
-    ("features.drop_wholesalers=maybe", "features.drop_wholesalers='maybe' is not true or false. "
-                                        "Fix: use features.drop_wholesalers=true or false."),
+    ("cleaning.drop_non_product=maybe", "cleaning.drop_non_product='maybe' is not true or false. "
+                                        "Fix: use cleaning.drop_non_product=true or false."),
     ("mlflow.log_model=1", "mlflow.log_model=1 is not true or false. Fix: use mlflow.log_model=true or false."),
     # enumeration, with and without null, booleans among the options
     ("features.scaler=zscore", "features.scaler='zscore' is not one of standard, robust or minmax. "
@@ -51,6 +51,11 @@ def leaves(node, prefix=""):
                          "Fix: use assign.noise=keep or nearest (null: as trained)."),
     ("projection.method=mds", "projection.method='mds' is not one of pca, tsne or umap. "
                               "Fix: use projection.method=pca, tsne or umap."),
+    ("features.wholesalers=maybe", "features.wholesalers='maybe' is not one of keep, drop or separate. "
+                                   "Fix: use features.wholesalers=keep, drop or separate."),
+    # a former key: its replacement, with the value the old one meant
+    ("features.drop_wholesalers=true", "features.drop_wholesalers=true was replaced by features.wholesalers "
+                                       "(keep, drop or separate). Fix: use features.wholesalers=drop."),
     # a list drawn from options
     ("stability.classifiers=[random_forest,svm]", "stability.classifiers=['random_forest', 'svm'] is not a list "
                                                   "drawn from random_forest or nearest_centroid. Fix: e.g. "
@@ -76,7 +81,8 @@ def test_a_bad_value_is_one_line_naming_it_and_the_fix(override, message):
 
 
 @pytest.mark.parametrize("override", [
-    "features.drop_wholesalers=true", "cleaning.drop_duplicates=false", "cleaning.drop_duplicates=auto",
+    "features.wholesalers=separate", "features.drop_wholesalers=null", "cleaning.drop_duplicates=false",
+    "cleaning.drop_duplicates=auto",
     "assign.noise=null", "assign.noise=keep", "stability.classifiers=[]", "features.wholesaler_quantile=0.5",
     "data.scale=0.1", "data=transactions", "model.n_clusters=2", "model=hdbscan model.noise=keep",
     "select.min_refresh_interval_months=null", "select.min_bootstrap_ari=0", "stability.noise_resamples=0",
@@ -112,13 +118,13 @@ def assert_one_line(result, message: str) -> None:
 
 
 def test_a_dvc_stage_refuses_a_bad_params_yaml_value(tmp_path):
-    """`dvc exp run -S features.drop_wholesalers=maybe` writes it into params.yaml; the stage stops
+    """`dvc exp run -S features.wholesalers=maybe` writes it into params.yaml; the stage stops
     before reading anything."""
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    project = make_project(tmp_path, features={**params["features"], "drop_wholesalers": "maybe"})
+    project = make_project(tmp_path, features={**params["features"], "wholesalers": "maybe"})
     result = run_module("segmentation.stages.features", project)
-    assert_one_line(result, "features.drop_wholesalers='maybe' is not true or false. "
-                            "Fix: use features.drop_wholesalers=true or false.")
+    assert_one_line(result, "features.wholesalers='maybe' is not one of keep, drop or separate. "
+                            "Fix: use features.wholesalers=keep, drop or separate.")
     assert not (project / "build").exists()
 
 
@@ -137,12 +143,14 @@ def test_every_hydra_command_refuses_a_bad_value(module, tmp_path):
 
 
 def test_a_sweep_with_a_bad_value_stops_at_once(tmp_path):
-    result = hydra_command("segmentation.train", "-m", "features.drop_wholesalers=maybe", "model.n_clusters=2,3",
+    """An old command line sweeping the former switch: Hydra accepts the key (null in conf/), the
+    check names its replacement before the first job."""
+    result = hydra_command("segmentation.train", "-m", "features.drop_wholesalers=false,true", "model.n_clusters=2",
                            "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}/sweep", tmp_path=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
     errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
-    assert errors == ["error: features.drop_wholesalers='maybe' is not true or false. "
-                      "Fix: use features.drop_wholesalers=true or false."]  # (the sweep's own closing line may follow)
+    assert errors == ["error: features.drop_wholesalers=false was replaced by features.wholesalers (keep, drop or "
+                      "separate). Fix: use features.wholesalers=keep."]  # (the sweep's own closing line may follow)
     assert "#1 :" not in result.stdout + result.stderr  # the second job never started
 
 
@@ -154,7 +162,7 @@ def test_help_starts_with_the_usage_and_examples_then_the_config(tmp_path):
     sweep = "python -m segmentation.train -m features=rfm,rfm_extras model=kmeans,gmm 'model.n_clusters=range(2,11)'"
     order = [text.index(part) for part in ("usage:", sweep, "experiment=grid", "segmentation.use_data",
                                             "Results:", "== Configuration groups", "model: gmm, hdbscan",
-                                            "drop_wholesalers: false")]
+                                            "wholesalers: keep")]
     assert order == sorted(order)
     select_help = hydra_command("segmentation.select", "--help", tmp_path=tmp_path).stdout
     assert select_help.startswith("usage: python -m segmentation.select [key=value ...]")

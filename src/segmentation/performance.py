@@ -18,7 +18,7 @@ Definitions used throughout, in plain words for the report:
   average net sales over its full months, as a share of an average year; with fewer, the best
   full month as a share of all sales. A month is full when the data cover all its days;
 - wholesaler: the customers `preprocess.wholesaler_mask` marks (the rule behind
-  `features.drop_wholesalers`: above the configured quantile of `features.wholesaler_column`,
+  `features.wholesalers` drop/separate: above the configured quantile of `features.wholesaler_column`,
   as of `features.cutoff`), passed in by the caller.
 """
 

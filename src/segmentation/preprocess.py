@@ -2,12 +2,15 @@
 which columns (the feature set), and how they are transformed and scaled.
 
 The wholesaler rule lives here only: the features, the maintenance study and the company
-performance figures all call `wholesaler_mask`.
+performance figures all call `wholesaler_mask`. `features.wholesalers` says what happens to the
+accounts it marks: `keep` (clustered with everyone), `drop` (left out of the segmentation) or
+`separate` (left out of the clustering and reported as one segment of their own).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,6 +21,8 @@ from segmentation.features import ALL_FEATURES, EXTRA_FEATURES
 
 SCALERS = ("standard", "robust", "minmax")
 TRANSFORMS = ("none", "log1p")
+#: what `features.wholesalers` does with the accounts the wholesaler rule marks
+WHOLESALERS = ("keep", "drop", "separate")
 
 
 #: features counted in units: without a quantity column every line is one unit
@@ -39,14 +44,67 @@ def wholesaler_mask(table: pd.DataFrame, column: str, quantile: float) -> tuple[
     return table[column] > threshold, threshold
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The customers a model clusters and those set apart, from one customer table."""
+
+    X: pd.DataFrame          # clustered customers x the feature set's columns (index: customer id)
+    wholesalers: pd.Index    # customer ids set apart as their own segment (`wholesalers: separate`), else empty
+    report: dict             # counts and threshold: customers_in, wholesalers_removed / _separated, customers...
+
+
+def wholesaler_policy(features: Mapping) -> str:
+    """`features.wholesalers`: keep, drop or separate."""
+    policy = required(features, "wholesalers", "features")
+    if policy not in WHOLESALERS:
+        raise UserError(f"features.wholesalers={policy!r} is not one of keep, drop or separate. "
+                        "Fix: use features.wholesalers=keep, drop or separate.")
+    return policy
+
+
 def select_features(table: pd.DataFrame, features: Mapping,
                     wholesaler_threshold: float | None = None) -> tuple[pd.DataFrame, dict]:
-    """Apply the feature set: optional wholesaler removal, then its columns.
+    """The clustered customer x feature frame (indexed by customer id) and the selection report
+    (`select_customers`; with `wholesalers: separate` the frame holds no wholesaler, as with drop)."""
+    selection = select_customers(table, features, wholesaler_threshold)
+    return selection.X, selection.report
+
+
+def select_customers(table: pd.DataFrame, features: Mapping, wholesaler_threshold: float | None = None) -> Selection:
+    """Apply the feature set: excluded ids out, the wholesaler policy, then its columns.
 
     `wholesaler_threshold` replaces the quantile (snapshots reuse the baseline's threshold).
-    Returns the customer x feature frame (indexed by customer id) and a report.
+    Report: `customers_in`, `excluded_ids` (when any), `wholesalers_removed` (drop),
+    `wholesalers_separated` (separate), `wholesaler_threshold` (drop, separate), `customers`
+    (those given a segment: with separate, the clustered and the wholesalers) and
+    `customers_clustered` (the rows of X).
     """
     columns = list(features["columns"])
+    _check_columns(table, columns, features)
+    policy = wholesaler_policy(features)
+    report = {"customers_in": int(len(table)), "wholesalers_removed": 0, "wholesalers_separated": 0}
+    excluded = {str(i) for i in required(features, "exclude_ids", "features") or []}
+    if excluded:  # customers the user leaves out everywhere (e.g. hand-picked extremes)
+        dropped = table["customer_id"].astype(str).isin(excluded)
+        table = table.loc[~dropped]
+        report["excluded_ids"] = int(dropped.sum())
+    wholesalers = pd.Index([], name="customer_id")
+    if policy != "keep":
+        column = required(features, "wholesaler_column", "features")
+        mask, threshold = wholesaler_mask(table, column, float(required(features, "wholesaler_quantile", "features")))
+        if wholesaler_threshold is not None:
+            threshold = float(wholesaler_threshold)
+            mask = table[column] > threshold
+        if policy == "separate":
+            wholesalers = pd.Index(table.loc[mask, "customer_id"], name="customer_id")
+        table = table.loc[~mask]
+        report.update({"wholesalers_removed" if policy == "drop" else "wholesalers_separated": int(mask.sum()),
+                       "wholesaler_threshold": round(threshold, 4)})
+    report.update(customers=int(len(table) + len(wholesalers)), customers_clustered=int(len(table)))
+    return Selection(table.set_index("customer_id")[columns].astype("float64"), wholesalers, report)
+
+
+def _check_columns(table: pd.DataFrame, columns: list, features: Mapping) -> None:
     unknown = [c for c in columns if c not in table.columns]
     if unknown:
         from_orders = [c for c in unknown if c in EXTRA_FEATURES.values()]
@@ -56,22 +114,6 @@ def select_features(table: pd.DataFrame, features: Mapping,
                             "Fix: use data=olist, or a feature set of this data (features=rfm or rfm_extras).")
         raise UserError(f"features.columns has {unknown}, not in the feature table {list(table.columns)}. "
                         "Fix: list existing columns.")
-    report = {"customers_in": int(len(table)), "wholesalers_removed": 0}
-    excluded = {str(i) for i in required(features, "exclude_ids", "features") or []}
-    if excluded:  # customers the user leaves out everywhere (e.g. hand-picked extremes)
-        dropped = table["customer_id"].astype(str).isin(excluded)
-        table = table.loc[~dropped]
-        report["excluded_ids"] = int(dropped.sum())
-    if required(features, "drop_wholesalers", "features"):
-        column = required(features, "wholesaler_column", "features")
-        mask, threshold = wholesaler_mask(table, column, float(required(features, "wholesaler_quantile", "features")))
-        if wholesaler_threshold is not None:
-            threshold = float(wholesaler_threshold)
-            mask = table[column] > threshold
-        table = table.loc[~mask]
-        report.update(wholesalers_removed=int(mask.sum()), wholesaler_threshold=round(threshold, 4))
-    report["customers"] = int(len(table))
-    return table.set_index("customer_id")[columns].astype("float64"), report
 
 
 def signed_log1p(values):

@@ -112,39 +112,62 @@ def run_profiles(client, run_id: str) -> pd.DataFrame:
 
 def register_champion(run_id: str, pipeline, columns: list[str], names: Mapping[int, str], example: pd.DataFrame,
                       model_name: str, requirements: list[str]) -> str:
-    """Log the segment model into the champion's run, register it and point the alias at it;
-    returns the registered version."""
+    """Log the segment model into the champion's run (with the run's wholesaler rule, if it set
+    wholesalers apart), register it and point the alias at it; returns the registered version."""
     import mlflow
 
+    rule = run_wholesaler_rule(mlflow.MlflowClient(), run_id)
     with mlflow.start_run(run_id=run_id):
-        info = log_segment_model(pipeline, columns, names, example, model_name, requirements)
+        info = log_segment_model(pipeline, columns, names, example, model_name, requirements, rule)
         mlflow.set_tag("champion", "true")
     version = str(info.registered_model_version)
     mlflow.MlflowClient().set_registered_model_alias(model_name, ALIAS, version)
     return version
 
 
+def run_wholesaler_rule(client, run_id: str) -> dict | None:
+    """The wholesaler rule a run logged (features.wholesalers=separate: column, training
+    threshold, segment id), or None when the run set no customer apart."""
+    from segmentation.serving import RULE_FILE
+
+    if RULE_FILE in {artifact.path for artifact in client.list_artifacts(run_id)}:
+        with tempfile.TemporaryDirectory() as scratch:
+            return json.loads(Path(client.download_artifacts(run_id, RULE_FILE, scratch)).read_text())
+    if client.get_run(run_id).data.metrics.get("wholesalers_separated", 0) > 0:
+        raise UserError(f"run {run_id} set wholesalers apart (features.wholesalers=separate) but has no {RULE_FILE}: "
+                        "it was trained before the rule was stored with the model. Fix: train it again.")
+    return None
+
+
 def log_segment_model(pipeline, columns: list[str], names: Mapping[int, str], example: pd.DataFrame,
-                      registered_name: str, requirements: list[str]):
-    """Log the pyfunc into the active run and register it; returns the ModelInfo."""
+                      registered_name: str, requirements: list[str], wholesalers: Mapping | None = None):
+    """Log the pyfunc into the active run and register it; returns the ModelInfo. Its meta
+    (segments.json) holds the columns, the names and, with `wholesalers`, the rule; the rule's
+    column joins the signature (an example without it gets the threshold: clustered customers)."""
     import cloudpickle
     import mlflow
     from mlflow.models import infer_signature
 
     from segmentation.serving import SegmentModel
 
+    meta = {"columns": columns, "names": {str(k): v for k, v in names.items()},
+            **({"wholesalers": dict(wholesalers)} if wholesalers else {})}
     with tempfile.TemporaryDirectory() as scratch:
         pipeline_path, segments_path = Path(scratch) / "pipeline.pkl", Path(scratch) / "segments.json"
         pipeline_path.write_bytes(cloudpickle.dumps(pipeline))
-        segments_path.write_text(json.dumps({"columns": columns, "names": {str(k): v for k, v in names.items()}}))
+        segments_path.write_text(json.dumps(meta))
         wrapper = SegmentModel()
         wrapper.pipeline, wrapper.columns, wrapper.names = pipeline, columns, dict(names)
+        wrapper.wholesalers = meta.get("wholesalers")
+        if wholesalers and wholesalers["column"] not in example:
+            example = example.assign(**{wholesalers["column"]: float(wholesalers["threshold"])})
+        inputs = example[wrapper.required_columns]
         output = wrapper.predict(None, example)
         return mlflow.pyfunc.log_model(
             name="segment_model", python_model=SegmentModel(),
             artifacts={"pipeline": str(pipeline_path), "segments": str(segments_path)},
             code_paths=[str(Path(__file__).parent)], pip_requirements=requirements,
-            signature=infer_signature(example[columns], output), input_example=example[columns],
+            signature=infer_signature(inputs, output), input_example=inputs,
             registered_model_name=registered_name)
 
 
@@ -167,7 +190,8 @@ def load_champion(cfg: DictConfig):
 
 
 def load_trained_default(cfg: DictConfig):
-    """The train stage's pipeline with the report's segment names, and a description."""
+    """The train stage's pipeline with the report's segment names and its wholesaler rule (if
+    it set wholesalers apart), and a description."""
     import mlflow
 
     from segmentation.serving import SegmentModel
@@ -181,6 +205,7 @@ def load_trained_default(cfg: DictConfig):
     model = SegmentModel()
     model.pipeline = mlflow.sklearn.load_model(f"runs:/{run_id}/model")
     model.columns = list(cfg.features.columns)
+    model.wholesalers = run_wholesaler_rule(mlflow.MlflowClient(), run_id)
     names = pd.read_csv(names_file)
     model.names = dict(zip(names["cluster"].astype(int), names["name"]))
     return model, f"the pipeline's default model (run {run_id}): no champion registered yet, run `segmentation.select`"

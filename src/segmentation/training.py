@@ -3,6 +3,10 @@
 `fit_and_evaluate` turns a customer table and the config sections into a `TrainingResult`:
 the fitted pipeline, its labels, quality metrics, clusterboot-style bootstrap stability and
 per-segment profiles. Tracking and outputs are the caller's (`tracking.training_run`).
+
+With `features.wholesalers: separate` the model fits on the other customers; the wholesalers
+form one more segment (id: the largest model cluster id + 1) in the assignments and profiles,
+while every quality metric describes the clustered customers only.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from segmentation.config import required
 from segmentation.evaluation import bootstrap_stability, cluster_profiles, quality
 from segmentation.features import ALL_FEATURES
 from segmentation.models import NOISE, ModelFailure, fit_labels, make_pipeline, refit_clone
-from segmentation.preprocess import select_features
+from segmentation.preprocess import select_customers
 
 
 @dataclass
@@ -28,10 +32,28 @@ class TrainingResult:
     labels: np.ndarray           # one segment per row of X
     scaled: np.ndarray           # X after the pipeline's preprocessing
     metrics: dict                # quality and bootstrap metrics
-    selection: dict              # customers in / kept, wholesalers removed and threshold
-    profiles: pd.DataFrame       # per segment: size, shares, mean and median of each feature
+    selection: dict              # customers in / kept, wholesalers removed or separated and threshold
+    profiles: pd.DataFrame       # per segment (wholesalers' too): size, shares, mean and median of each feature
     bootstrap_aris: list = field(default_factory=list)  # one ARI per bootstrap resample
     timings: dict = field(default_factory=dict)
+    wholesalers: pd.Index = field(default_factory=lambda: pd.Index([]))  # set apart (wholesalers: separate)
+    wholesaler_segment: int | None = None  # their segment id: the largest model cluster id + 1
+
+    def assignments(self) -> pd.DataFrame:
+        """Every customer given a segment: the clustered ones, then the wholesalers set apart."""
+        return pd.DataFrame({"customer_id": self.X.index.append(self.wholesalers),
+                             "cluster": segments(self.labels, self.wholesalers, self.wholesaler_segment)})
+
+
+def segments(labels: np.ndarray, wholesalers: pd.Index, segment: int | None) -> np.ndarray:
+    """The model's labels followed by the wholesalers' segment id."""
+    return np.concatenate([np.asarray(labels), np.full(len(wholesalers), -1 if segment is None else segment)]
+                          ).astype(np.asarray(labels).dtype)
+
+
+def wholesaler_segment(labels: np.ndarray, wholesalers: pd.Index) -> int | None:
+    """The set-apart wholesalers' segment id: one above the model's largest cluster id."""
+    return int(np.max(labels, initial=-1)) + 1 if len(wholesalers) else None
 
 
 def refit_or_dissolve(pipeline, X: pd.DataFrame):
@@ -48,7 +70,8 @@ def fit_and_evaluate(table: pd.DataFrame, features: Mapping, model: Mapping, eva
                      seed: int) -> TrainingResult:
     """Fit the configured pipeline on `table` (one row per customer) and measure it."""
     started = time.perf_counter()
-    X, selection = select_features(table, features)
+    chosen = select_customers(table, features)
+    X, selection = chosen.X, chosen.report
     pipeline = make_pipeline(features, model, seed)
     labels = fit_labels(pipeline, X)
     timings = {"fit_seconds": time.perf_counter() - started}
@@ -64,7 +87,20 @@ def fit_and_evaluate(table: pd.DataFrame, features: Mapping, model: Mapping, eva
                                     required(evaluation, "bootstrap_max_customers", "evaluation"))
     metrics.update({k: v for k, v in stability.items() if k not in ("jaccard", "aris")})
     metrics.update({f"jaccard_cluster_{c}": v for c, v in stability["jaccard"].items()})
-    profile_columns = [c for c in ALL_FEATURES if c in table.columns] or list(X.columns)
-    profiles = cluster_profiles(table.set_index("customer_id").loc[X.index, profile_columns], labels)
+    segment = wholesaler_segment(labels, chosen.wholesalers)
+    profiles = segment_profiles(table, X, labels, chosen.wholesalers, segment)
     timings["metrics_seconds"] = time.perf_counter() - started
-    return TrainingResult(pipeline, X, labels, scaled, metrics, selection, profiles, stability["aris"], timings)
+    return TrainingResult(pipeline, X, labels, scaled, metrics, selection, profiles, stability["aris"], timings,
+                          chosen.wholesalers, segment)
+
+
+def segment_profiles(table: pd.DataFrame, X: pd.DataFrame, labels: np.ndarray, wholesalers: pd.Index,
+                     segment: int | None) -> pd.DataFrame:
+    """Per segment, over every customer given one: size, shares, mean and median of each feature;
+    with wholesalers set apart, their segment too and a `wholesalers` column marking it."""
+    columns = [c for c in ALL_FEATURES if c in table.columns] or list(X.columns)
+    profiles = cluster_profiles(table.set_index("customer_id").loc[X.index.append(wholesalers), columns],
+                                segments(labels, wholesalers, segment))
+    if segment is not None:
+        profiles["wholesalers"] = profiles["cluster"] == segment
+    return profiles

@@ -25,6 +25,10 @@ Names are unique within a run: when several segments match the same first rule, 
 with the higher spend keeps it and the others take their next matching rule; a segment with
 no free rule gets its first name qualified by spend ("At risk, lower spend"). A config
 mapping (`naming.overrides: {segment id: name}`) replaces any name.
+
+Wholesalers set apart by the wholesaler rule (`features.wholesalers: separate`; their profile
+row has `wholesalers` true) are always "Wholesalers"; no other segment then takes the
+"Wholesalers / big accounts" rule (an override still wins).
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ import pandas as pd
 
 from segmentation.money import money
 from segmentation.preprocess import UNIT_FEATURES
+
+#: the segment of the wholesalers set apart by the wholesaler rule (features.wholesalers: separate)
+WHOLESALERS = "Wholesalers"
 
 RULES = [
     ("Wholesalers / big accounts", lambda p: p["W"] >= 0.9 and p["M"] >= 0.75),
@@ -56,6 +63,9 @@ ACTIONS = {
     "Wholesalers / big accounts": ["Give them a named account manager and a trade price list.",
                                    "Offer volume discounts and early access to the seasonal range.",
                                    "Check in before their usual reorder date."],
+    WHOLESALERS: ["Give each account a named account manager and review their orders with them every quarter.",
+                  "Offer volume pricing: a trade price list with price breaks by order size.",
+                  "Agree reorder dates and delivery slots ahead of their large orders."],
     "Champions": ["Reward them: early access to new products and a thank-you gift.",
                   "Ask for reviews and referrals.",
                   "Do not discount: they already buy at full price."],
@@ -128,10 +138,13 @@ def name_segments(profiles: pd.DataFrame, population: pd.DataFrame,
     """Unique, deterministic names keyed by segment id (see module docstring)."""
     profiles = profiles.set_index("cluster") if "cluster" in profiles else profiles
     place = positions(profiles, population)
-    candidates = {c: [name for name, rule in RULES if rule(place.loc[c])] for c in profiles.index}
+    apart = set(profiles.index[profiles["wholesalers"].astype(bool)]) if "wholesalers" in profiles else set()
+    rules = [(name, rule) for name, rule in RULES if not (apart and name.startswith(WHOLESALERS))]
+    candidates = {c: [name for name, rule in rules if rule(place.loc[c])] for c in profiles.index}
     order = place.sort_values(["M", "F"], ascending=False).index  # higher value picks first
-    names, taken = {}, set()
-    for cluster in order:
+    names = {c: WHOLESALERS for c in apart}
+    taken = set(names.values())
+    for cluster in (c for c in order if c not in apart):
         free = [n for n in candidates[cluster] if n not in taken]
         if free:
             names[cluster] = free[0]

@@ -7,6 +7,8 @@ clone), the pipeline's own model (stage `train`) is used, and the output says so
 Segment ids are the train stage's, the ones reports/segments.csv names: the pipeline's own
 model has them by construction; a champion's own ids are renumbered to the train stage's
 segment each shares most customers with (Hungarian method), keeping the champion's names.
+A model trained with `features.wholesalers: separate` puts the customers above its training
+threshold in its Wholesalers segment without clustering them (`serving.SegmentModel`).
 """
 
 from __future__ import annotations
@@ -45,11 +47,14 @@ def run(cfg: DictConfig) -> pd.DataFrame:
         model, described = load_trained_default(cfg)
         champion = {}
     result = assign_features(table, model).assign(snapshot=latest, is_new=table["is_new"].to_numpy())
+    rule = model.wholesalers  # separate: those above the training threshold, counted before any renumbering
+    apart = (f"; {int((result['segment'] == rule['segment']).sum()):,} set apart: {model.rule_text()}" if rule
+             else "")
     if champion:
         result, note = in_train_numbering(result, catalog)
         described += note
     write_frame(result, catalog.assignments_latest)
-    print(f"assign_latest: {len(result):,} customers of snapshot {latest} with {described}")
+    print(f"assign_latest: {len(result):,} customers of snapshot {latest} with {described}{apart}")
     return result
 
 

@@ -24,9 +24,17 @@ def run(cfg: DictConfig) -> dict:
               "precomputed": cfg.features.precomputed, **selection,
               "median": {c: round(float(table[c].median()), 2) for c in present}}
     write_json(catalog.features_report, report)
-    print(f"features: {len(table):,} customers as of {cutoff} ({selection['wholesalers_removed']} wholesalers "
-          f"removed by the current config) in {time.perf_counter() - started:.1f}s")
+    print(f"features: {len(table):,} customers as of {cutoff} ({wholesaler_words(cfg.features.wholesalers, selection)} "
+          f"by the current config) in {time.perf_counter() - started:.1f}s")
     return report
+
+
+def wholesaler_words(policy: str, selection: dict) -> str:
+    """What `features.wholesalers` (`policy`) does to the accounts above the threshold, counted:
+    removed (drop; keep: 0 removed) or set apart (separate)."""
+    if policy == "separate":
+        return f"{selection['wholesalers_separated']} wholesalers set apart as their own segment"
+    return f"{selection['wholesalers_removed']} wholesalers removed"
 
 
 if __name__ == "__main__":

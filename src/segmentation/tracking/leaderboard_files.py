@@ -76,10 +76,15 @@ def chart(table: pd.DataFrame, rule: Mapping, target: Path) -> None:
     save(fig, target)
 
 
+#: the `segmentation.wholesalers` tag (features.wholesalers keep, drop, separate) in a legend
+WHOLESALER_LABELS = {"kept": "wholesalers kept", "removed": "no wholesalers", "separate": "wholesalers apart"}
+
+
 def line_label(key: tuple) -> str:
-    """'kmeans · rfm_extras', with 'no wholesalers' and the other swept values when they apply."""
+    """'kmeans · rfm_extras · wholesalers kept', the wholesaler policy ('wholesalers kept', 'no
+    wholesalers', 'wholesalers apart'), then the other swept values when they apply."""
     algorithm, features, wholesalers, variant = (str(part) if isinstance(part, str) else "" for part in key)
-    parts = [algorithm, features, "no wholesalers" if wholesalers == "removed" else "", variant]
+    parts = [algorithm, features, WHOLESALER_LABELS.get(wholesalers, wholesalers), variant]
     return " · ".join(part for part in parts if part)
 
 

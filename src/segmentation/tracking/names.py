@@ -1,7 +1,8 @@
 """Run names and the tags that describe a run: what a person reads in the runs table.
 
 A run is named from its model, the model's declared hyper-parameters (`short_names`) and its
-data (feature set, wholesaler filter): kmeans-k5-rfm_extras-nowholesalers. In a sweep every
+data (feature set, wholesaler policy: -all, -nowholesalers, -sepwholesalers):
+kmeans-k5-rfm_extras-nowholesalers. In a sweep every
 other swept value follows in short form (kmeans-k4-rfm_extras-all-robust-seed7), so no two
 jobs of one sweep share a name whatever it sweeps.
 """
@@ -17,9 +18,15 @@ from omegaconf import DictConfig
 from segmentation.models import short_label
 
 
+#: `features.wholesalers` -> (its part of a run name, the `segmentation.wholesalers` tag)
+WHOLESALER_WORDS = {"keep": ("all", "kept"), "drop": ("nowholesalers", "removed"),
+                    "separate": ("sepwholesalers", "separate")}
+
+
 def data_label(features) -> str:
-    """The feature set and wholesaler filter, e.g. rfm_extras-nowholesalers."""
-    return f"{features.name}-{'nowholesalers' if features.drop_wholesalers else 'all'}"
+    """The feature set and wholesaler policy, e.g. rfm_extras-nowholesalers (drop), rfm_extras-all
+    (keep), rfm_extras-sepwholesalers (separate: their own segment)."""
+    return f"{features.name}-{WHOLESALER_WORDS[features.wholesalers][0]}"
 
 
 def run_name(cfg: DictConfig, swept: Mapping[str, str] | None = None) -> str:
@@ -32,7 +39,7 @@ def run_name(cfg: DictConfig, swept: Mapping[str, str] | None = None) -> str:
 
 def other_swept(cfg: DictConfig, swept: Mapping[str, str] | None) -> list[str]:
     """Short forms of the swept values the base name (model, its short_names, data) leaves out."""
-    named = {"model", "features", "features.name", "features.drop_wholesalers",
+    named = {"model", "features", "features.name", "features.wholesalers",
              *(f"model.{key}" for key in (cfg.model.get("short_names") or {}))}
     return [short_form(key, value) for key, value in (swept or {}).items() if key not in named]
 
@@ -41,7 +48,7 @@ def describing_tags(cfg: DictConfig, swept: Mapping[str, str] | None) -> dict[st
     """What a run is, as tags set at its start (a job that fails before logging params is still
     described in the sweep's leaderboard)."""
     return {"segmentation.algorithm": str(cfg.model.name), "segmentation.features": str(cfg.features.name),
-            "segmentation.wholesalers": "removed" if cfg.features.drop_wholesalers else "kept",
+            "segmentation.wholesalers": WHOLESALER_WORDS[cfg.features.wholesalers][1],
             "segmentation.size": short_label(cfg.model), "segmentation.variant": "-".join(other_swept(cfg, swept))}
 
 

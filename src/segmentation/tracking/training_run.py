@@ -7,15 +7,19 @@ and, for the DVC stage, write the outputs through the catalog.
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.catalog import Catalog, write_bytes, write_frame, write_json, write_text
+from segmentation.catalog import Catalog, read_json, write_bytes, write_frame, write_json, write_text
+from segmentation.config import required
 from segmentation.customer_tables import load_customer_table
+from segmentation.preprocess import wholesaler_mask, wholesaler_rule_applies
 from segmentation.projection import cached_embedding, sample_rows
 from segmentation.tracking.runs import data_label, file_md5, flat_params, log_maintenance, retry_locked, run
 from segmentation.training import TrainingResult, fit_and_evaluate
@@ -41,7 +45,8 @@ def tracked_training(cfg: DictConfig, parent_run_id: str | None = None, write_ou
         timings["plots_seconds"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        assignments = pd.DataFrame({"customer_id": result.X.index, "cluster": result.labels})
+        assignments = result.assignments()  # with wholesalers set apart, they follow in their own segment
+        _write_rule(folder, wholesaler_rule(OmegaConf.to_container(cfg.features, resolve=True), table, result))
         _log(cfg, result, assignments, table_path, folder, cached)
         timings["logging_seconds"] = time.perf_counter() - started
         if cfg.stability.enabled:
@@ -59,7 +64,8 @@ def tracked_training(cfg: DictConfig, parent_run_id: str | None = None, write_ou
         retry_locked(mlflow.log_metrics, timings)
         metrics.update(timings)
         if write_outputs:
-            _write_outputs(Catalog(cfg), metrics, result.selection, assignments, points, folder)
+            _write_outputs(Catalog(cfg), metrics, {**result.selection, **rule_counts_units(cfg)}, assignments, points,
+                           folder)
             write_text(Catalog(cfg).train_run, active.info.run_id)  # the report is logged into this run
         print(f"train: {active.info.run_name}: silhouette {metrics.get('silhouette', float('nan')):.3f}, "
               f"bootstrap ARI {metrics['bootstrap_ari_mean']:.3f}, {metrics['n_clusters']} clusters "
@@ -74,8 +80,9 @@ def _draw(cfg: DictConfig, table: pd.DataFrame, result: TrainingResult, folder: 
     from segmentation.reporting.plots.clusters import projection_map, radar
 
     seed, X, labels = int(cfg.seed), result.X, result.labels
-    radar(table.set_index("customer_id").loc[X.index, list(X.columns)], labels, folder / "radar.png",
-          currency=cfg.data.currency)
+    every = result.assignments()  # the wholesalers set apart are a segment of the radar too (not of the map)
+    radar(table.set_index("customer_id").loc[every["customer_id"], list(X.columns)], every["cluster"].to_numpy(),
+          folder / "radar.png", currency=cfg.data.currency)
     projection = OmegaConf.to_container(cfg.projection, resolve=True)
     rows = sample_rows(len(X), int(projection["max_points"]), seed)
     embedding, cached = cached_embedding(result.scaled[rows], projection, seed, Catalog(cfg).embeddings)
@@ -109,6 +116,38 @@ def _log(cfg: DictConfig, result: TrainingResult, assignments: pd.DataFrame, tab
                                  signature=infer_signature(result.X.head(100), result.labels[:100]),
                                  input_example=result.X.head(3), code_paths=[str(Path(__file__).parents[1])],
                                  pip_requirements=model_requirements())
+
+
+def wholesaler_rule(features: Mapping, table: pd.DataFrame, result: TrainingResult) -> dict | None:
+    """With wholesalers set apart, the rule that set them apart, so the registered model assigns
+    new customers alike: the column, the exact threshold (train.json rounds it) and their
+    segment id; None when no customer was set apart."""
+    if result.wholesaler_segment is None:
+        return None
+    column = required(features, "wholesaler_column", "features")
+    # the quantile over the customers the rule ranked: the clustered ones and those set apart
+    ranked = table.set_index("customer_id").loc[result.X.index.append(result.wholesalers), [column]]
+    _, threshold = wholesaler_mask(ranked, column, float(required(features, "wholesaler_quantile", "features")))
+    return {"column": column, "threshold": threshold, "segment": int(result.wholesaler_segment)}
+
+
+def _write_rule(folder: Path, rule: dict | None) -> None:
+    """The rule as a run artifact (`serving.RULE_FILE`), logged with the run's other files."""
+    from segmentation.serving import RULE_FILE
+
+    if rule:
+        (folder / RULE_FILE).write_text(json.dumps(rule))
+
+
+def rule_counts_units(cfg: DictConfig) -> dict:
+    """For train.json: whether the wholesaler rule, when applied, counted real units
+    (`wholesaler_rule_applies`: false when it counts units and the source has no quantity column,
+    so every line counted as one unit); nothing when the rule was not applied or unknown."""
+    ingest = Catalog(cfg).ingest_report
+    if cfg.features.wholesalers == "keep" or cfg.features.precomputed or not ingest.is_file():
+        return {}
+    available = read_json(ingest).get("columns") or {}
+    return {"wholesaler_rule_applies": wholesaler_rule_applies(cfg.features.wholesaler_column, available)}
 
 
 def model_requirements() -> list[str]:
