@@ -59,6 +59,23 @@ def test_a_three_column_dollar_csv_runs_every_stage_and_the_report_speaks_of_it(
     assert "Wholesale" not in (shop / "reports" / "segments.csv").read_text()
 
 
+def test_a_three_column_csv_gets_its_forecast_checked_its_movement_and_its_campaign_export(shop):
+    import pandas as pd
+
+    value = json.loads((shop / "reports" / "value" / "value.json").read_text())
+    assert value["status"] in ("ok", "unreliable") and value["holdout"]["horizon_days"] == 90
+    assert value["holdout"]["actual_total"] > 0 and -1 < value["holdout"]["relative_error"] < 5
+    moved = value["movement"]
+    moves = pd.read_csv(shop / "reports" / "value" / "movement.csv")
+    assert len(moves) == moved["stayed"] + moved["moved"] + moved["new"] + moved["lapsed"]
+    campaign = pd.read_csv(shop / "reports" / "campaign.csv")
+    assert len(campaign) == value["campaign_customers"] and campaign["expected_revenue_next_quarter"].notna().all()
+    sheets = pd.read_excel(shop / "reports" / "campaign.xlsx", sheet_name=None)
+    assert list(sheets)[0] == "Summary" and sum(len(f) for name, f in sheets.items() if name != "Summary") == len(campaign)
+    text = report_text(shop)
+    assert "Value and movement" in text and "on course for $" in text and "Who moved between segments" in text
+
+
 def test_a_later_exp_run_without_data_settings_keeps_the_chosen_data(shop):
     commit(shop, "repro")
     out = sh(shop, "dvc", "exp", "run", "-S", "model=gmm")

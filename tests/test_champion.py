@@ -298,3 +298,29 @@ def test_the_served_champion_answers_two_rows(shop):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_assign_with_the_previous_refresh_writes_who_moved(shop):
+    """Two consecutive refreshes (as of two dates) of the same file: the second lists the moves."""
+    from segmentation.assign import assign
+
+    if not shop["client"].search_registered_models():
+        from segmentation.select import select
+
+        select(compose(shop["overrides"]))
+    first = assign(compose([*shop["overrides"], f"assign.output={shop['folder']}/q1.csv", "assign.as_of=2011-03-01"]))
+    second = assign(compose([*shop["overrides"], f"assign.output={shop['folder']}/q2.csv", "assign.as_of=2011-06-01",
+                             f"assign.previous={first}"]))
+    before, now = pd.read_csv(first, dtype={"customer_id": str}), pd.read_csv(second, dtype={"customer_id": str})
+    moves = pd.read_csv(shop["folder"] / "q2_moves.csv", dtype={"customer_id": str})
+    assert len(moves) == len(set(before["customer_id"]) | set(now["customer_id"]))
+    new = set(now["customer_id"]) - set(before["customer_id"])
+    assert set(moves.loc[moves["change"] == "new", "customer_id"]) == new and new  # bought first between the dates
+    both = before.merge(now, on="customer_id", suffixes=("_before", "_now"))
+    moved = set(both.loc[both["segment_name_before"] != both["segment_name_now"], "customer_id"])
+    assert set(moves.loc[moves["change"] == "moved", "customer_id"]) == moved
+    matrix = pd.read_csv(shop["folder"] / "q2_transitions.csv", index_col=0)
+    assert matrix.to_numpy().sum() == len(moves) and (shop["folder"] / "q2_transitions.png").is_file()
+    with pytest.raises(UserError, match="lacks"):
+        assign(compose([*shop["overrides"], f"assign.output={shop['folder']}/q3.csv",
+                        f"assign.previous={shop['folder']}/q2_moves.csv"]))

@@ -61,7 +61,9 @@ def fingerprints(project: Path) -> dict[str, str]:
     files = [*project.glob("metrics/**/*.json"), project / "reports/train/train.json",
              project / "reports/stability/stability.json", project / "reports/train/assignments.parquet",
              project / "reports/assignments_latest.csv", project / "reports/stability/current_assignments.parquet",
-             project / "reports/segments.csv", project / "reports/report.html", project / "reports/slides.pptx"]
+             project / "reports/segments.csv", project / "reports/report.html", project / "reports/slides.pptx",
+             project / "reports/campaign.csv", project / "reports/campaign.xlsx", project / "reports/value/value.json",
+             project / "reports/value/customer_value.parquet", project / "reports/value/movement.csv"]
     def content(path: Path) -> bytes:  # the report names its MLflow run, new on every forced train
         data = path.read_bytes()
         return re.sub(rb"<dt>MLflow run</dt><dd>[^<]*", b"", data) if path.suffix == ".html" else data
@@ -101,6 +103,12 @@ def test_repro_builds_everything_then_reruns_nothing(project):
     assert all(src.startswith("data:image/png") for src in re.findall(r'src="([^"]*)"', report))
     stability = json.loads((project / "reports" / "stability" / "stability.json").read_text())
     assert stability["refresh_interval_months"] >= 0 and stability["recommendation"]
+    value = json.loads((project / "reports" / "value" / "value.json").read_text())
+    assert value["status"] in ("ok", "unreliable", "not_enough_data") and value["campaign_customers"] > 0
+    for output in ["reports/campaign.csv", "reports/campaign.xlsx", "reports/value/movement.csv",
+                   "reports/value/movement.png", "reports/value/rfm_scores.parquet", "metrics/value.json"]:
+        assert (project / output).is_file(), output
+    assert "value-and-movement" in report
 
 
 def test_two_forced_repros_give_identical_metrics_and_assignments(project):

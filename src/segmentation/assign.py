@@ -1,13 +1,18 @@
 """Hydra command: place customers in the champion's segments.
 
     python -m segmentation.assign data=transactions data.path=new.csv [assign.as_of=2012-01-01]
-        [assign.output=reports/assignments.parquet]
+        [assign.output=reports/assignments.parquet] [assign.previous=reports/assignments_2024-Q1.csv]
 
 Reads transactions in any supported format and mapping, cleans them with the configured
 rules, computes features as of the date (default: the day after the last line) with the
 champion's own feature set, loads `models:/<name>@champion` and writes customer id, segment
 id and segment name (CSV or parquet, by the output's extension). New customers are assigned
 like known ones; for an HDBSCAN champion `assign.noise` (keep | nearest) sets the policy.
+A champion trained with `features.wholesalers=separate` puts the customers above its training
+wholesaler threshold in its Wholesalers segment without clustering them; with `drop` the model
+never saw wholesalers and clusters every customer, as with `keep`.
+With `assign.previous` (an earlier output of this command), who moved since that refresh is
+written beside the output: <output>_moves.csv, <output>_transitions.csv and .png.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from segmentation.data.readers import iter_transactions, mapped_columns
 from segmentation.errors import UserError, cli
 from segmentation.project import project_root
 from segmentation.registry import load_champion
+from segmentation.steps.moves import read_assignments, write_moves
 from segmentation.validation import check
 
 
@@ -38,7 +44,12 @@ def assign(cfg: DictConfig):
     facts = source_facts([frame_facts(lines)], mapped_columns(data))
     rules = cleaning_rules(OmegaConf.to_container(cfg.cleaning, resolve=True), data, facts)
     result, as_of = assign_transactions(lines, rules, cfg.assign.as_of, segment_model)
+    previous = read_assignments(user_path(cfg.assign.previous)) if cfg.assign.previous else None
     write_frame(result, target)
+    if previous is not None:
+        moved = write_moves(previous, result, target, cfg.data.currency)
+        print(f"assign: since {cfg.assign.previous}: stayed {moved['stayed']:,}, moved {moved['moved']:,}, "
+              f"new {moved['new']:,}, lapsed {moved['lapsed']:,} -> {target.with_suffix('')}_moves.csv")
     counts = result["segment_name"].value_counts()
     print(f"assign: {len(result):,} customers as of {as_of:%Y-%m-%d} with {described} -> {target}\n"
           + "\n".join(f"  {name}: {count:,}" for name, count in counts.items()))

@@ -23,12 +23,18 @@ from segmentation.models import NOISE
 
 
 def assign_features(table: pd.DataFrame, segment_model) -> pd.DataFrame:
-    """customer id, segment, segment name for a customer x feature table."""
+    """customer id, segment, segment name for a customer x feature table. A model trained with
+    wholesalers set apart (`features.wholesalers: separate`) puts those above its training
+    threshold in their own segment, so it also needs the rule's column."""
+    needed = getattr(segment_model, "required_columns", segment_model.columns)
     missing = [c for c in segment_model.columns if c not in table]
     if missing:
         raise UserError(f"the champion needs feature(s) {missing}, not in the table. Fix: compute them or "
                         "select a champion trained on these features.")
-    result = segment_model.predict(None, table[segment_model.columns].reset_index(drop=True))
+    if [c for c in needed if c not in table]:
+        raise UserError(f"the champion needs column {needed[-1]}, not in the table: {segment_model.rule_text()}. "
+                        f"Fix: add {needed[-1]} to the table, or select a champion that keeps or drops wholesalers.")
+    result = segment_model.predict(None, table[needed].reset_index(drop=True))
     return pd.concat([table["customer_id"].reset_index(drop=True).rename("customer_id"), result], axis=1)
 
 
@@ -65,13 +71,18 @@ def matching_ids(labels: pd.Series, reference: pd.Series) -> dict[int, int]:
     return {**mapping, NOISE: NOISE} if (labels == NOISE).any() else mapping
 
 
+def renumber(frame: pd.DataFrame, mapping, column: str = "segment") -> pd.DataFrame:
+    """`frame` with `column` mapped through `mapping` (an id absent from it keeps its number)."""
+    return frame.assign(**{column: frame[column].map(mapping).fillna(frame[column]).astype("int64")})
+
+
 def in_numbering_of(result: pd.DataFrame, reference: pd.DataFrame, column: str = "segment") -> tuple[pd.DataFrame, float]:
     """`result` (customer_id, `column`) renumbered like `reference` (customer_id, cluster: the
     train stage's assignments), and the share of the customers both hold that are in the same
     segment once renumbered (1.0: the same partition)."""
     reference_ids = reference.set_index("customer_id")["cluster"]
     mapping = matching_ids(result.set_index("customer_id")[column], reference_ids)
-    renumbered = result.assign(**{column: result[column].map(mapping).astype("int64")})
+    renumbered = renumber(result, mapping, column)
     both = renumbered.set_index("customer_id")[column].align(reference_ids, join="inner")
     agreement = float((both[0] == both[1]).mean()) if len(both[0]) else float("nan")
     return renumbered, agreement

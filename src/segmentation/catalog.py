@@ -82,6 +82,21 @@ class Catalog:
     segment_names = property(lambda self: self._at("segment_names"))
     champion = property(lambda self: self._at("champion"))
     assignments_latest = property(lambda self: self._at("assignments_latest"))
+    # --- value and movement (stage value) --------------------------------------------
+    value = property(lambda self: self._at("value"))                  # folder of the value stage's outputs
+
+    def value_output(self, name: str) -> Path:
+        return self.value / name
+
+    def value_figure(self, key: str) -> Path:
+        """expected_revenue, holdout, movement, movement_revenue: the value stage's figures."""
+        return self.value / f"{key}.png"
+
+    value_metrics = property(lambda self: self._at("value_metrics"))  # its numbers: DVC metrics
+
+    def campaign(self, suffix: str) -> Path:
+        """The CRM export: campaign.csv and campaign.xlsx."""
+        return self._at("campaign").with_suffix(suffix)
 
 
 def user_path(value: str | os.PathLike) -> Path:

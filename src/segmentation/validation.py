@@ -21,7 +21,9 @@ _MISSING = object()
 @dataclass(frozen=True)
 class Rule:
     """`kind`: boolean | choice (one of `options`) | choices (a list drawn from `options`) |
-    whole (an integer) | number. `low`/`high` bound numbers (`open_low`/`open_high`: excluded).
+    whole (an integer) | number | replaced (a former key: only null, its placeholder, passes;
+    `example` names the key that replaced it, `options` the (old value, new value) pairs).
+    `low`/`high` bound numbers (`open_low`/`open_high`: excluded).
     `null`: what null means where it is accepted (None: null is refused). `example`: a good value."""
 
     key: str
@@ -41,6 +43,12 @@ def boolean(key: str) -> Rule:
 
 def choice(key: str, *options, null: str | None = None) -> Rule:
     return Rule(key, "choice", options, null=null)
+
+
+def replaced(key: str, new_key: str, *translations: tuple) -> Rule:
+    """A key that no longer exists, kept as null in conf/ so that an old command line or params.yaml
+    setting it gets one line naming its replacement (Hydra would refuse an unknown key in many lines)."""
+    return Rule(key, "replaced", translations, null="not set", example=new_key)
 
 
 def whole(key: str, low: int, example: int, null: str | None = None) -> Rule:
@@ -64,7 +72,8 @@ RULES: tuple[Rule, ...] = (
     boolean("cleaning.drop_quantity_outliers"),
     number("cleaning.max_abs_quantity", 10000, low=0, open_low=True),
     # features
-    boolean("features.drop_wholesalers"),
+    choice("features.wholesalers", "keep", "drop", "separate"),
+    replaced("features.drop_wholesalers", "features.wholesalers", (True, "drop"), (False, "keep")),
     number("features.wholesaler_quantile", 0.98, low=0, high=1, open_low=True, open_high=True),
     choice("features.transform", "none", "log1p"),
     choice("features.scaler", "standard", "robust", "minmax"),
@@ -112,6 +121,16 @@ RULES: tuple[Rule, ...] = (
     number("select.min_refresh_interval_months", 1, low=0, null="no constraint"),
     choice("assign.noise", "keep", "nearest", null="as trained"),
     boolean("mlflow.log_model"),
+    # value (expected revenue, plan, movement)
+    boolean("value.enabled"),
+    number("value.horizon_days", 90, low=0, open_low=True),
+    number("value.at_risk_below", 0.5, low=0, high=1, open_low=True),
+    number("value.target_growth", 0.1, low=0, open_low=True),
+    number("value.time_unit_days", 1, low=0, open_low=True),
+    whole("value.min_repeat_customers", 2, 50),
+    number("value.max_holdout_error", 0.35, low=0, open_low=True),
+    number("value.min_rank_correlation", 0.3, low=-1, high=1),
+    number("value.lapsed_after_days", 365, low=0, open_low=True),
 )
 
 
@@ -174,6 +193,8 @@ def problem(rule: Rule, value) -> str | None:
             return None
         return (f"{key}={shown(value)} is not one of {listed(rule.options)}. "
                 f"Fix: use {key}={listed(rule.options)}{null}.")
+    if rule.kind == "replaced":
+        return replacement(rule, value)
     if rule.kind == "choices":
         if is_list(value) and all(v in rule.options for v in value):
             return None
@@ -185,6 +206,15 @@ def problem(rule: Rule, value) -> str | None:
     what = "a whole number" if whole_only else "a number"
     limits = f" ({bounds(rule)})" if bounds(rule) else ""
     return f"{key}={shown(value)} must be {what}{limits}. Fix: e.g. {key}={rule.example:g}{null}."
+
+
+def replacement(rule: Rule, value) -> str:
+    """The message for a former key that is set: its replacement, with the value it means."""
+    options = next((r.options for r in RULES if r.key == rule.example), ())
+    new = {old: new for old, new in rule.options}.get(value) if isinstance(value, bool) else None
+    fix = (f"{rule.example}={new}" if new else
+           f"{rule.example}=" + " or ".join(f"{n} (was {shown(o)})" for o, n in rule.options))
+    return f"{rule.key}={shown(value)} was replaced by {rule.example} ({listed(options)}). Fix: use {fix}."
 
 
 def check(cfg: Mapping, rules: tuple[Rule, ...] = RULES):

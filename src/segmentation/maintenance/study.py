@@ -37,8 +37,8 @@ from segmentation.maintenance.noise import ari_interval, band, seed_agreement
 from segmentation.maintenance.recommendation import cost_tradeoff, recommend
 from segmentation.maintenance.verdict import decide, usable
 from segmentation.models import NOISE, ModelFailure, fit_labels, make_pipeline
-from segmentation.preprocess import preprocessor_for, select_features
-from segmentation.training import refit_or_dissolve
+from segmentation.preprocess import preprocessor_for, select_customers, wholesaler_policy
+from segmentation.training import refit_or_dissolve, segments
 
 SUMMARY_OFFSETS = {"ari_j15": "J+15", "ari_m1": "M+1", "ari_m3": "M+3", "ari_m6": "M+6", "ari_m12": "M+12"}
 CURVES = ("keep_vs_refit", "baseline_vs_refit")
@@ -142,7 +142,7 @@ def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, in
     `tables` maps snapshot names (with "baseline") to feature tables with `customer_id` and
     `is_new`; `meta` gives, per snapshot, its `label` and `no_new_data` flag (from the
     snapshots stage). Returns the per-snapshot table, the summary (verdict, noise band,
-    threshold rule) and the current assignments.
+    threshold rule), the baseline's segments and the current assignments.
     """
     from sklearn.pipeline import Pipeline
 
@@ -152,10 +152,13 @@ def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, in
     population = required(stability, "population", "stability")
     if population not in POPULATIONS:
         raise UserError(f"stability.population='{population}' is unknown. Fix: use one of {list(POPULATIONS)}.")
-    baseline_X, selection = select_features(tables[BASELINE], features)
-    wholesaler_threshold = selection.get("wholesaler_threshold")
+    chosen = select_customers(tables[BASELINE], features)
+    baseline_X, selection = chosen.X, chosen.report
     baseline_model = make_pipeline(features, model, seed)
     baseline_labels = pd.Series(fit_labels(baseline_model, baseline_X), index=baseline_X.index)
+    # wholesalers set apart (baseline's and current) share one more segment, as in training
+    segment = (int(np.max(baseline_labels.to_numpy(), initial=-1)) + 1
+               if wholesaler_policy(features) == "separate" else None)
     classifiers = {}
     for name in required(stability, "classifiers", "stability") or []:
         classifiers[name] = Pipeline([*preprocessor_for(features).steps, ("classify", make_classifier(name, seed))]).fit(
@@ -167,16 +170,14 @@ def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, in
     resamples = int(required(stability, "interval_resamples", "stability"))
     rows, latest = [], None
     for name in sorted((n for n in tables if n != BASELINE), key=lambda n: days[n]):
-        X, _ = select_features(tables[name], features, wholesaler_threshold=wholesaler_threshold)
-        is_new = tables[name].set_index("customer_id")["is_new"].reindex(X.index).fillna(True).astype(bool)
-        if population == "existing":
-            X, is_new = X[~is_new.to_numpy()], is_new[~is_new.to_numpy()]
+        snapshot = snapshot_customers(tables[name], features, selection.get("wholesaler_threshold"), baseline_X.index,
+                                      population)
         about = dict((meta or {}).get(name, {}))
-        rows.append({**snapshot_row(name, days[name], X, is_new, baseline_labels, baseline_model, refit, classifiers,
-                                    resamples, seed, curve),
-                     "cutoff": cutoffs[name], "label": about.get("label", name),
+        rows.append({**snapshot_row(name, days[name], snapshot["X"], snapshot["is_new"], baseline_labels,
+                                    baseline_model, refit, classifiers, resamples, seed, curve),
+                     **snapshot["counts"], "cutoff": cutoffs[name], "label": about.get("label", name),
                      "no_new_data": bool(about.get("no_new_data", False))})
-        latest = (name, X)
+        latest = (name, snapshot["assigned"], snapshot["wholesalers"])
     table = pd.DataFrame(rows)
     noise = baseline_noise(baseline_X, baseline_labels.to_numpy(), features, model, stability, seed, bootstrap_aris)
     summary = summarise(table, curve, noise, stability, len(baseline_X), population, selection)
@@ -184,8 +185,33 @@ def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, in
                    first_cutoff=str(table["cutoff"].min()) if len(table) else cutoffs[BASELINE],
                    last_cutoff=str(table["cutoff"].max()) if len(table) else cutoffs[BASELINE])
     return {"table": table, "summary": summary,
+            "baseline": pd.DataFrame({"customer_id": baseline_X.index.append(chosen.wholesalers),
+                                      "segment": segments(baseline_labels.to_numpy(), chosen.wholesalers, segment)}),
             "current": current_assignments(latest, required(stability, "strategy", "stability"), baseline_model,
-                                           classifiers, baseline_labels, refit) if latest else None}
+                                           classifiers, baseline_labels, refit, segment) if latest else None}
+
+
+def snapshot_customers(table: pd.DataFrame, features: Mapping, threshold: float | None, at_baseline: pd.Index,
+                       population: str) -> dict:
+    """One later snapshot's customers under the baseline's wholesaler threshold.
+
+    `assigned`: those the baseline model places (below the threshold; with `population:
+    existing`, only customers of the baseline); `wholesalers`: those above it when they are set
+    apart (`separate`), else empty; `X` and `is_new`: the customers the snapshot row measures,
+    `assigned` without the existing customers the baseline did not cluster (above the threshold
+    then, below it now: they have no baseline segment to compare with), counted in `counts`
+    (`set_apart_at_baseline`) whenever the wholesaler rule applies."""
+    chosen = select_customers(table, features, wholesaler_threshold=threshold)
+    flags = table.set_index("customer_id")["is_new"]
+    X, wholesalers = chosen.X, chosen.wholesalers
+    is_new = flags.reindex(X.index).fillna(True).astype(bool)
+    if population == "existing":
+        X, is_new = X[~is_new.to_numpy()], is_new[~is_new.to_numpy()]
+        wholesalers = wholesalers[~flags.reindex(wholesalers).fillna(True).astype(bool).to_numpy()]
+    unknown = ~is_new.to_numpy() & ~X.index.isin(at_baseline)
+    counted = wholesaler_policy(features) != "keep" or unknown.any()
+    counts = {"set_apart_at_baseline": int(unknown.sum())} if counted else {}
+    return {"assigned": X, "wholesalers": wholesalers, "X": X[~unknown], "is_new": is_new[~unknown], "counts": counts}
 
 
 def summarise(table: pd.DataFrame, curve: str, noise: Mapping, stability: Mapping, baseline_customers: int,
@@ -217,10 +243,12 @@ def summarise(table: pd.DataFrame, curve: str, noise: Mapping, stability: Mappin
 
 
 def current_assignments(latest, strategy: str, baseline_model, classifiers: Mapping, baseline_labels: pd.Series,
-                        refit: Callable) -> pd.DataFrame:
+                        refit: Callable, segment: int | None = None) -> pd.DataFrame:
     """Segments of the latest snapshot's customers by the configured strategy; refit segments
-    are renamed to the baseline segment they overlap most, so ids stay comparable."""
-    name, X = latest
+    are renamed to the baseline segment they overlap most, so ids stay comparable. Customers
+    above the baseline's wholesaler threshold, when set apart (`latest`'s third part), follow
+    in the baseline's wholesaler segment (`segment`) without being clustered."""
+    name, X, wholesalers = latest
     if strategy == "keep":
         labels = np.asarray(baseline_model.predict(X))
     elif strategy == "classify":
@@ -233,4 +261,7 @@ def current_assignments(latest, strategy: str, baseline_model, classifiers: Mapp
         labels = matched(reference, fresh)
     else:
         raise UserError(f"stability.strategy='{strategy}' is unknown. Fix: use refit, classify or keep.")
-    return pd.DataFrame({"customer_id": X.index, "segment": labels, "snapshot": name, "strategy": strategy})
+    ids = X.index
+    if len(wholesalers):
+        ids, labels = ids.append(wholesalers), segments(labels, wholesalers, segment)
+    return pd.DataFrame({"customer_id": ids, "segment": labels, "snapshot": name, "strategy": strategy})

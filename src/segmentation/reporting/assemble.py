@@ -13,7 +13,8 @@ from segmentation.catalog import Catalog, atomic_path, read_json, require, write
 from segmentation.project import project_root
 from segmentation.reporting.availability import REPORT_FIGURES, data_note, report_figures
 from segmentation.reporting.eda_text import figure_sentences
-from segmentation.reporting.naming import name_segments, segment_cards, without_units
+from segmentation.reporting.named import segment_names
+from segmentation.reporting.naming import segment_cards
 from segmentation.reporting.periods import data_span, day_text
 from segmentation.reporting.provenance import git_commit, header
 from segmentation.reporting.report_html import executive_summary, method_note, png, render_html
@@ -21,6 +22,7 @@ from segmentation.reporting.slides import build_deck
 
 EDA_FIGURES = REPORT_FIGURES  # the candidates; the context's "eda_figures" are those the EDA drew
 SEGMENT_FIGURES = ("radar", "map", "snake", "heatmap")
+VALUE_FIGURES = ("expected_revenue", "holdout", "movement", "movement_revenue")
 FIX = "run `dvc repro` up to the report stage."
 
 
@@ -39,6 +41,12 @@ def provenance(cfg: DictConfig, catalog: Catalog, eda: dict, features_report: di
     run_id = catalog.train_run.read_text().strip() if catalog.train_run.is_file() else None
     return header({"name": cfg.data.name, "path": cfg.data.path}, (eda["first_date"], eda["last_date"]), cleaning,
                   train.get("customers"), features_report.get("cutoff"), run_id or None, git_commit(project_root()))
+
+
+def value_figures(catalog: Catalog) -> dict[str, Path]:
+    """The value stage's figures that exist, keyed as the report names them (value_<name>)."""
+    found = {f"value_{key}": catalog.value_figure(key) for key in VALUE_FIGURES}
+    return {key: path for key, path in found.items() if path.is_file()}
 
 
 def gather(cfg: DictConfig, folder: Path) -> dict:
@@ -61,10 +69,7 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
     eda = {**eda, "market_label": eda.get("market_label") or cfg.data.market_label}
     eda, features_report = dated(catalog, eda)
 
-    overrides = OmegaConf.to_container(cfg.naming.overrides, resolve=True) if cfg.naming.overrides else {}
-    units = ingest is None or bool(ingest["columns"].get("quantity"))
-    named_profiles, population = without_units(profiles, table, units)
-    names = name_segments(named_profiles, population, overrides)
+    names, named_profiles, _ = segment_names(cfg, profiles, table, ingest)
     cards = segment_cards(named_profiles, names, currency)
     features = table.loc[assignments["customer_id"]]
     labels = assignments["cluster"].to_numpy()
@@ -79,6 +84,8 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
     images.update({key: png(folder / f"{key}.png") for key in SEGMENT_FIGURES})
     if stability:
         images["stability_curve"] = png(require(catalog.stability_output("curve.png"), "stability curve", FIX))
+    value = read_json(catalog.value_output("value.json")) if catalog.value_output("value.json").is_file() else None
+    images.update({key: png(path) for key, path in value_figures(catalog).items()})
     plain = OmegaConf.to_container(cfg, resolve=True)
     return {
         "title": "Customer segmentation: who buys, how, and what to do",
@@ -89,7 +96,7 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
         "figure_notes": figure_sentences(eda, currency),
         "data_note": data_note(ingest, eda, mappable=cfg.data.format != "olist"),
         "cards": cards, "names": names, "images": images,
-        "stability": stability, "eda_figures": eda_figures, "method": method_note(plain, train, cleaning, stability),
+        "stability": stability, "value": value, "eda_figures": eda_figures, "method": method_note(plain, train, cleaning, stability),
     }
 
 
@@ -104,6 +111,7 @@ def write_report(cfg: DictConfig) -> tuple[dict, int]:
         pngs.update({key: (folder / f"{key}.png").read_bytes() for key in SEGMENT_FIGURES})
         if context["stability"]:
             pngs["stability_curve"] = catalog.stability_output("curve.png").read_bytes()
+        pngs.update({key: path.read_bytes() for key, path in value_figures(catalog).items()})
         slides = build_deck(context, pngs, catalog.slides)
         with atomic_path(catalog.segment_names) as tmp:
             context["cards"].assign(actions=context["cards"]["actions"].map(" | ".join)).to_csv(tmp, index=False)

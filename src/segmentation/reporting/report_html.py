@@ -19,6 +19,8 @@ from segmentation.money import check_currency as currency_code
 from segmentation.money import money, unit
 from segmentation.reporting import maintenance_text
 from segmentation.reporting.eda_text import labels
+from segmentation.reporting.value_section import value_html
+from segmentation.reporting.wholesale_text import map_caption, method_sentences
 
 
 def glossary(currency: str | None) -> dict[str, str]:
@@ -184,11 +186,13 @@ Each segment has a name, its typical customer and what marketing can do.</p>
                           'last purchase, where further out means more recent')}
 <div class="cards">{segment_cards}</div>
 <h2 id="map-of-customers">Map of customers</h2>
-<p>Each dot is a customer; customers close to each other buy in a similar way.</p>
+<p>{esc(map_caption(context['method']))}</p>
 {_img(images['map'], 'Customers placed by buying behaviour, coloured by segment')}
 <h2 id="how-segments-differ">How segments differ</h2>
 {_img(images['snake'], 'Each segment compared with the average customer')}
 {_img(images['heatmap'], 'What stands out in each segment: green = better for the business, red = worse')}
+<h2 id="value-and-movement">Value and movement</h2>
+{value_html(context.get('value'), images, context.get('currency'))}
 <h2 id="maintenance-plan">Maintenance plan</h2>
 {maintenance}
 <h2 id="method">Method</h2>
@@ -239,15 +243,16 @@ def _cleaning_lines(cleaning: Mapping) -> list[str]:
 
 
 def method_note(cfg: Mapping, train: Mapping, cleaning: Mapping | None, stability: Mapping | None = None) -> list[str]:
-    """The method in short bullets (the slide's and the report's), every value from the run."""
+    """The method in short bullets (the slide's and the report's), every value from the run; the
+    wholesaler policy (features.wholesalers) with the accounts it left out or set apart (train.json)."""
     features, model = cfg["features"], cfg["model"]
     shape = ", ".join(f"{short} = {'auto' if model[key] is None else model[key]}"
                       for key, short in (model["short_names"] or {}).items())
     return [f"Data: the {cfg['data']['name']} data set.", *(_cleaning_lines(cleaning) if cleaning else []),
             f"Only customers with a customer number are segmented ({int(train.get('customers', 0)):,} customers).",
             f"Features ({features['name']}): {', '.join(features['columns'])}.",
-            f"Preparation: {features.get('transform')} transform, {features.get('scaler')} scaling"
-            f"{', wholesalers removed' if features.get('drop_wholesalers') else ''}.",
+            f"Preparation: {features.get('transform')} transform, {features.get('scaler')} scaling.",
+            *method_sentences(features, train),
             f"Model: {model['name']} ({shape}), seed {cfg['seed']}.",
             f"Separation: silhouette {train.get('silhouette', float('nan')):.2f} (-1 to 1, higher is better "
             "separated).",

@@ -11,7 +11,7 @@ from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
 from segmentation.catalog import atomic_path
-from segmentation.reporting import maintenance_text
+from segmentation.reporting import maintenance_text, value_text
 from segmentation.reporting.report_html import glossary
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -133,6 +133,7 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
     _figure(slide("How segments differ from the average customer"), pngs["snake"])
     if "heatmap" in pngs:
         _figure(slide("What stands out in each segment"), pngs["heatmap"])
+    value_slides(context.get("value"), pngs, slide, text_slides, context.get("currency"))
     if context.get("stability"):
         stability = context["stability"]
         plan = slide(f"Maintenance plan: {maintenance_text.VERDICT_TITLES[stability['verdict']].lower()}")
@@ -147,6 +148,26 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
     with atomic_path(target) as tmp:
         tmp.write_bytes(_deterministic(deck))
     return len(deck.slides)
+
+
+def value_slides(value: Mapping | None, pngs: Mapping[str, bytes], slide, text_slides, currency: str | None) -> None:
+    """Value and movement: the forecast with its check, the plan, the movement, RFM beside clusters."""
+    if value is None:
+        return
+    title = value_text.STATUS_TITLES[value["status"]]
+    if "value_expected_revenue" in pngs:
+        page = slide(f"Value: {title.lower()}")
+        _picture(page, pngs["value_expected_revenue"], top=Inches(1.2), max_height=Inches(4.4))
+        _bullets(page, [value_text.headline(value, currency)], top=Inches(5.7), size=15, bottom=Inches(0.15))
+        _figure(slide("Value: the forecast checked on the past"), pngs["value_holdout"],
+                value_text.check_sentence(value, currency))
+    else:
+        text_slides(f"Value: {title.lower()}", [value_text.headline(value, currency)])
+    text_slides("Value: growth plan", [value_text.plan_intro(value, currency), *value_text.plan_lines(value)], size=16)
+    if "value_movement" in pngs:
+        _figure(slide("Who moved between segments"), pngs["value_movement"], " ".join(value_text.movement_lines(value)))
+    text_slides("Classic RFM segments beside the clusters", [value_text.rfm_sentence(value), *value_text.rfm_lines(value)],
+                size=18)
 
 
 def _deterministic(deck) -> bytes:

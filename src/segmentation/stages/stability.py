@@ -3,7 +3,8 @@
 The current assignments (the latest snapshot's customers, by `stability.strategy`) come from
 the study's own fits, numbered after its baseline model; they are renumbered to the train
 stage's segments (the ids reports/segments.csv names) by the Hungarian method over the
-customers both place, so every customer-level file uses one numbering."""
+customers both place, so every customer-level file uses one numbering. The baseline's own segments are written in
+that same numbering (baseline_assignments.parquet): the value stage's movement reads both."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 import pandas as pd
 from omegaconf import DictConfig
 
-from segmentation.assignment import in_numbering_of
+from segmentation.assignment import in_numbering_of, matching_ids, renumber
 from segmentation.catalog import Catalog, require, write_frame
 from segmentation.dvc_metrics import write_metrics
 from segmentation.maintenance import outputs
@@ -30,6 +31,10 @@ def run(cfg: DictConfig) -> dict:
     with tracked_run(cfg, tags={"segmentation.role": "stability"}):
         result = measure(cfg, sensitivity=cfg.stability.sensitivity)
         current, same = in_numbering_of(result["current"], train_ids)
+        # the baseline's segments in the same numbering as the current ones (the value stage's movement)
+        mapping = matching_ids(result["current"].set_index("customer_id")["segment"],
+                               train_ids.set_index("customer_id")["cluster"])
+        write_frame(renumber(result["baseline"], mapping), catalog.stability_output("baseline_assignments.parquet"))
         log_maintenance(result, outputs.write(result, catalog.stability))
         write_frame(current, catalog.stability_output("current_assignments.parquet"))
         write_metrics(catalog.stability_metrics, {**result["summary"], "current_same_segment_as_train": same})

@@ -230,3 +230,21 @@ def log_files_to_run(cfg: DictConfig, run_id_file: Path, files: list[Path], arti
     client = mlflow.MlflowClient()
     for path in files:
         client.log_artifact(run_id_file.read_text().strip(), str(path), artifact_path=artifact_path)
+
+
+def log_to_run(cfg: DictConfig, run_id_file: Path, metrics: Mapping, files: list[Path], artifact_path: str) -> None:
+    """Numbers (finite numbers only) and files into the run whose id `run_id_file` holds (the
+    training run); nothing when that run was never recorded."""
+    import math
+
+    import mlflow
+
+    if not run_id_file.is_file():
+        return
+    setup(cfg)
+    client, run_id = mlflow.MlflowClient(), run_id_file.read_text().strip()
+    for key, value in metrics.items():
+        if isinstance(value, bool) or (isinstance(value, int | float) and math.isfinite(value)):
+            retry_locked(client.log_metric, run_id, f"{artifact_path}_{key}", float(value))
+    for path in files:
+        retry_locked(client.log_artifact, run_id, str(path), artifact_path=artifact_path)

@@ -23,8 +23,8 @@ def style() -> None:
     })
 
 
-def save(fig, target: Path) -> None:
-    fig.tight_layout(rect=(0, 0.04, 1, 1))  # room for a footnote
+def save(fig, target: Path, bottom: float = 0.04) -> None:
+    fig.tight_layout(rect=(0, bottom, 1, 1))  # room for a footnote of that height
     with atomic_path(target) as tmp:
         fig.savefig(tmp, format="png", metadata={"Software": None})
     plt.close(fig)
