@@ -35,8 +35,10 @@ def check_sentence(value: Mapping, currency: str | None) -> str:
             f"{money(h['predicted_total'], currency)} from the {h['customers']:,} customers known then over the next "
             f"{h['horizon_days']:,.0f} days; they spent {money(h['actual_total'], currency)} "
             f"({h['relative_error']:+.0%}). Ranking of customers: rank correlation {h['spearman']:.2f} "
-            f"(1 = perfect order). {h['new_customers']:,} new customers of that period brought "
-            f"{money(h['new_customer_revenue'], currency)}, which no forecast of existing customers includes."
+            f"(1 = perfect order). " + (f"{h['new_customers']:,} new customers of that period brought "
+                                        f"{money(h['new_customer_revenue'], currency)}, which no forecast of existing "
+                                        "customers includes." if h["new_customers"] else
+                                        "No new customer joined in that period.")
             + (f" Note: {value['ranking_note']}." if value.get("ranking_note") else ""))
 
 

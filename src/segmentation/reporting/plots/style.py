@@ -20,6 +20,7 @@ def style() -> None:
         "figure.dpi": 110, "savefig.dpi": 110, "font.size": 10.5, "axes.titlesize": 12.5,
         "axes.titleweight": "bold", "axes.spines.top": False, "axes.spines.right": False,
         "axes.grid": True, "grid.alpha": 0.25, "axes.axisbelow": True,
+        "text.parse_math": False,  # "$15k … $17k" is two amounts in dollars, not a formula between $ signs
     })
 
 
