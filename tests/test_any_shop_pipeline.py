@@ -76,6 +76,20 @@ def test_a_three_column_csv_gets_its_forecast_checked_its_movement_and_its_campa
     assert "Value and movement" in text and "on course for $" in text and "Who moved between segments" in text
 
 
+def test_the_dashboard_of_a_three_column_csv_hides_the_region_filter_with_a_note(shop):
+    import re
+
+    page = (shop / "reports" / "dashboard.html").read_text(encoding="utf-8")
+    payload = json.loads(re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', page,
+                                   re.S).group(1))
+    assert payload["customers"]["regions"] is None and "region" not in payload["customers"]["columns"]
+    assert payload["notes"][0] == "No country column in the data: that filter is hidden."
+    assert payload["currency"]["prefix"] == "$" and payload["customers"]["moves"] is not None
+    assert len(payload["customers"]["columns"]["id"]) == json.loads(
+        (shop / "reports" / "train" / "train.json").read_text())["customers"]
+    assert "cdn." not in page and "https://" not in page.split("<script>", 1)[0]  # nothing fetched
+
+
 def test_a_later_exp_run_without_data_settings_keeps_the_chosen_data(shop):
     commit(shop, "repro")
     out = sh(shop, "dvc", "exp", "run", "-S", "model=gmm")

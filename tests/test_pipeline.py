@@ -109,6 +109,8 @@ def test_repro_builds_everything_then_reruns_nothing(project):
                    "reports/value/movement.png", "reports/value/rfm_scores.parquet", "metrics/value.json"]:
         assert (project / output).is_file(), output
     assert "value-and-movement" in report
+    dashboard = project / "reports" / "dashboard.html"
+    assert dashboard.is_file() and dashboard.stat().st_size < 10e6
 
 
 def test_two_forced_repros_give_identical_metrics_and_assignments(project):

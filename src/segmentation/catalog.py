@@ -94,6 +94,8 @@ class Catalog:
 
     value_metrics = property(lambda self: self._at("value_metrics"))  # its numbers: DVC metrics
 
+    dashboard = property(lambda self: self._at("dashboard"))          # the offline marketing dashboard
+
     def campaign(self, suffix: str) -> Path:
         """The CRM export: campaign.csv and campaign.xlsx."""
         return self._at("campaign").with_suffix(suffix)

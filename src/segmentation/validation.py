@@ -131,6 +131,8 @@ RULES: tuple[Rule, ...] = (
     number("value.max_holdout_error", 0.35, low=0, open_low=True),
     number("value.min_rank_correlation", 0.3, low=-1, high=1),
     number("value.lapsed_after_days", 365, low=0, open_low=True),
+    whole("dashboard.max_map_points", 100, 10000),
+    whole("dashboard.page_size", 1, 25),
 )
 
 
