@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPS = ["generate", "ingest", "clean", "features", "snapshots", "eda", "train", "stability", "value", "report"]
+STEPS = ["generate", "ingest", "clean", "features", "snapshots", "eda", "train", "stability", "value", "report",
+         "dashboard"]
 MAPS = ["train_umap", "train_tsne"]  # the train step with the slow 2-D maps (scale 1 only)
 SCALE_100_TARGET = ["generate", "ingest", "clean", "features", "train"]
 SWEEP_LAUNCHERS = {"joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], "basic": ["hydra/launcher=basic"]}
@@ -40,7 +41,7 @@ def overrides(work: Path, scale: float) -> list[str]:
              "stability": "stability", "report": "report.html", "slides": "slides.pptx",
              "segment_names": "segments.csv", "champion": "champion.json", "assignments_latest": "latest.csv",
              "train_run": "train_run_id.txt", "value": "value", "value_metrics": "value_metrics.json",
-             "campaign": "campaign"}
+             "campaign": "campaign", "dashboard": "dashboard.html"}
     return [f"data.scale={scale}", f"data.path={work / 'synthetic.parquet'}", "mlflow.experiment=bench",
             *[f"paths.{key}={work / value}" for key, value in paths.items()]]
 
