@@ -15,7 +15,7 @@ NO_REGION = "(none)"
 
 
 def cohort_labels(first_purchase: pd.Series) -> pd.Series:
-    """First-purchase period: the quarter ("2010-Q4") when the data span at most 3 years, else the year."""
+    """First-purchase period: the quarter ("2024-Q4") when the data span at most 3 years, else the year."""
     dates = pd.to_datetime(first_purchase)
     if dates.max() - dates.min() <= pd.Timedelta(days=3 * 366):
         return dates.dt.year.astype(str) + "-Q" + dates.dt.quarter.astype(str)
