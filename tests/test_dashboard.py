@@ -193,3 +193,10 @@ def test_the_table_sorts_and_pages(page):
     tab.fill("#search", "d")
     assert first() == "d" and re.search(r"1 customers", tab.inner_text("#page-info"))
     tab.fill("#search", "")
+
+
+def test_a_customer_outside_the_movement_period_has_no_move():
+    later = pd.concat([CUSTOMERS, CUSTOMERS.iloc[[0]].assign(customer_id="f", before=None, now=None)], ignore_index=True)
+    table = data.customer_columns(later, [0, 1], ["Loyal", "Big"])
+    assert table["moves"] == {"before": ["Loyal", "Big", "New"], "now": ["Loyal", "Big", "Lapsed"]}
+    assert table["columns"]["before"][-1] == -1 and table["columns"]["now"][-1] == -1

@@ -83,7 +83,7 @@
       s.customers++; s.orders += C.orders[i]; s.revenue += C.revenue[i];
       all.customers++; all.orders += C.orders[i]; all.revenue += C.revenue[i];
       if (C.expected && C.expected[i] !== null) { s.expected += C.expected[i]; all.expected += C.expected[i]; }
-      if (moves) {
+      if (moves && C.before[i] >= 0 && C.now[i] >= 0) {
         const before = moves.before[C.before[i]], now = moves.now[C.now[i]];
         if (before === "New") s.fresh++;
         else if (now === "Lapsed") s.lapsed++;
@@ -178,7 +178,7 @@
     const moves = D.customers.moves;
     if (!moves) return;
     const counts = moves.before.map(() => moves.now.map(() => 0));
-    for (const i of rows) counts[C.before[i]][C.now[i]]++;
+    for (const i of rows) if (C.before[i] >= 0 && C.now[i] >= 0) counts[C.before[i]][C.now[i]]++;
     plot("chart-migration", [{type: "heatmap", z: counts, x: moves.now.map(esc), y: moves.before.map(esc),
       colorscale: [[0, "#f7fbff"], [1, "#08519c"]], texttemplate: "%{z:,}", hovertemplate: "%{y} → %{x}: %{z:,} customers<extra></extra>"}],
       {title: {text: "Segment before (rows) → segment now (columns), " + esc(D.movement_period)},

@@ -66,10 +66,9 @@ def customer_columns(customers: pd.DataFrame, segment_order: Sequence[int],
         out["expected"] = [None if pd.isna(v) else round(float(v), 2) for v in customers["expected_revenue"]]
         out["active"] = [None if pd.isna(v) else round(100 * float(v), 1) for v in customers["probability_active"]]
     if "before" in customers:
-        out["before"], before = _codes(customers["before"].fillna(""),
-                                       _move_labels(customers["before"].fillna(""), segment_names, "New"))
-        out["now"], now = _codes(customers["now"].fillna(""),
-                                 _move_labels(customers["now"].fillna(""), segment_names, "Lapsed"))
+        # -1: a customer outside the movement period (first purchase after its end)
+        out["before"], before = _codes(customers["before"], _move_labels(customers["before"], segment_names, "New"))
+        out["now"], now = _codes(customers["now"], _move_labels(customers["now"], segment_names, "Lapsed"))
         result["moves"] = {"before": before, "now": now}
     return result
 
