@@ -19,3 +19,8 @@ def segment_names(cfg: DictConfig, profiles: pd.DataFrame, population: pd.DataFr
     units = ingest is None or bool(ingest["columns"].get("quantity"))
     named_profiles, named_population = without_units(profiles, population, units)
     return name_segments(named_profiles, named_population, overrides), named_profiles, named_population
+
+
+def labelled(segments: pd.Series, names: Mapping) -> pd.Series:
+    """Segment ids -> their names ("Segment <id>" for an id without one)."""
+    return segments.map(names).fillna("Segment " + segments.astype(str)).astype(str)

@@ -19,6 +19,7 @@ from segmentation.money import check_currency as currency_code
 from segmentation.money import money, unit
 from segmentation.reporting import maintenance_text
 from segmentation.reporting.eda_text import labels
+from segmentation.reporting.html_parts import figure as _img
 from segmentation.reporting.value_section import value_html
 from segmentation.reporting.wholesale_text import map_caption, method_sentences
 
@@ -128,12 +129,6 @@ def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | No
     else:
         bullets.append("Rebuild the segments regularly and place new customers in them at every data update.")
     return bullets
-
-
-def _img(uri: str, alt: str, note: str = "") -> str:
-    text = f'<p class="figure-note">{html.escape(note)}</p>' if note else ""  # the reading, above its figure
-    return (f'<figure>{text}<img src="{uri}" alt="{html.escape(alt)}"><figcaption>{html.escape(alt)}</figcaption>'
-            "</figure>")
 
 
 def _provenance(rows) -> str:

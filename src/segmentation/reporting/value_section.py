@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from segmentation.money import money
 from segmentation.reporting import value_text
+from segmentation.reporting.html_parts import figure as _img
 
 FIGURE_CAPTIONS = {
     "value_expected_revenue": "Expected revenue per segment over the horizon, and the revenue at risk",
@@ -14,10 +15,6 @@ FIGURE_CAPTIONS = {
     "value_movement": "Movement between the baseline and the current segmentation, in customers",
     "value_movement_revenue": "The same moves, in revenue since the baseline",
 }
-
-
-def _img(uri: str, alt: str) -> str:
-    return f"<figure><img src='{uri}' alt='{html.escape(alt)}'><figcaption>{html.escape(alt)}</figcaption></figure>"
 
 
 def _segment_table(value: Mapping, currency: str | None) -> str:

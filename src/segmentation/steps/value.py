@@ -17,7 +17,7 @@ from segmentation.marketing import trust
 from segmentation.marketing.movement import active_now, customer_moves, movement_summary, revenue_between, transitions
 from segmentation.marketing.rfm_scores import agreement, rfm_quintiles, rfm_segment_names
 from segmentation.money import money
-from segmentation.reporting.named import segment_names
+from segmentation.reporting.named import labelled, segment_names
 
 FIX = "run `dvc repro value` (it runs the stages before it)."
 LINE_COLUMNS = ["customer_id", "invoice_date", "revenue", "is_identified", "is_cancellation"]
@@ -73,11 +73,6 @@ def forecast(lines: pd.DataFrame, cutoff: str, segments: pd.DataFrame, names: Ma
     return {**verdict, "horizon_days": horizon, "holdout": holdout, "params": models.params,
             "spend_customers": models.spend_customers, "spend_excluded": models.spend_excluded,
             "customers": per_customer, "segments": by_segment, "plan": plan}
-
-
-def labelled(segments: pd.Series, names: Mapping) -> pd.Series:
-    """Segment ids -> their names ("Segment <id>" for an id without one)."""
-    return segments.map(names).fillna("Segment " + segments.astype(str)).astype(str)
 
 
 def rfm_beside_clusters(features: pd.DataFrame, segments: pd.DataFrame, names: Mapping) -> dict:

@@ -12,6 +12,7 @@ from segmentation.catalog import Catalog, write_frame, write_json
 from segmentation.dvc_metrics import write_metrics
 from segmentation.marketing import trust
 from segmentation.marketing.campaign import campaign_table, segment_summary, write_campaign
+from segmentation.reporting.named import labelled
 
 
 def error_note(result: Mapping) -> str:
@@ -78,8 +79,7 @@ def readable(segments: pd.DataFrame, names: Mapping) -> pd.DataFrame:
 
 def campaign(features: pd.DataFrame, segments: pd.DataFrame, names: Mapping, result: Mapping) -> pd.DataFrame:
     """The CRM list: values only when the forecast was fitted (an unreliable one is flagged in the report)."""
-    named = segments.assign(segment_name=segments["segment"].map(names).fillna(
-        "Segment " + segments["segment"].astype(str)))
+    named = segments.assign(segment_name=labelled(segments["segment"], names))
     value = result["customers"] if result["status"] != trust.NOT_ENOUGH_DATA else None
     return campaign_table(features, named, value)
 
