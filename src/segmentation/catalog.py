@@ -41,6 +41,9 @@ class Catalog:
     # --- customers -------------------------------------------------------------------
     features = property(lambda self: self._at("features"))
     features_report = property(lambda self: self._at("features_report"))
+    categories = property(lambda self: self._at("categories"))        # categories: description -> category
+    categories_summary = property(lambda self: self._at("categories_summary"))  # one row per category
+    categories_report = property(lambda self: self._at("categories_report"))    # k and silhouettes, or why skipped
 
     def snapshot(self, name: str) -> Path:
         return self._at("snapshots") / f"{name}.parquet"

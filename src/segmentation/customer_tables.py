@@ -14,6 +14,7 @@ from segmentation.cutoffs import data_span, resolve_cutoff
 from segmentation.data.facts import check_same_data
 from segmentation.errors import UserError
 from segmentation.features import features_from_file, read_precomputed
+from segmentation.interests.tables import add_interests
 from segmentation.maintenance.series import id_column_in
 
 
@@ -33,12 +34,13 @@ def customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, str]:
     table = features_from_file(clean_path, cutoff)
     if table.empty:
         raise UserError(f"no identified customer has a purchase before {cutoff:%Y-%m-%d}. Fix: check features.cutoff.")
-    return table, f"{cutoff:%Y-%m-%d}"
+    return add_interests(cfg, table, cutoff), f"{cutoff:%Y-%m-%d}"
 
 
 def load_customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, Path | None]:
     """The features stage's table when it was built for this config (same cutoff and source),
-    else computed now; the path is None when computed."""
+    else computed now; the path is None when computed (also when it lacks columns of the
+    feature set: the stage built it for a feature set without interest features)."""
     catalog = Catalog(cfg)
     path, report_path = catalog.features, catalog.features_report
     if path.is_file() and report_path.is_file():
@@ -46,5 +48,7 @@ def load_customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, Path | None]:
             check_same_data(read_json(catalog.ingest_report), OmegaConf.to_container(cfg.data, resolve=True))
         built = read_json(report_path)
         if built.get("cutoff_config") == cfg.features.cutoff and built.get("precomputed") == cfg.features.precomputed:
-            return pd.read_parquet(path), path
+            table = pd.read_parquet(path)
+            if set(cfg.features.columns) <= set(table.columns):  # else built for a feature set without them
+                return table, path
     return customer_table(cfg)[0], None
