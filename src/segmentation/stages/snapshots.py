@@ -3,7 +3,8 @@
 `python -m segmentation.stages.snapshots [baseline|J+1|M+3...]` writes, for every snapshot of
 the plan (`cutoffs.snapshot_plan`: the baseline, `auto` or a date, then the offsets the data
 covers, the last one possibly partial), or the one named, its feature table (every feature,
-plus `is_new`: the customer had no purchase before the baseline cutoff) and a small report,
+plus `is_new`: the customer had no purchase before the baseline cutoff; with feature set
+rfm_interests, the interest features as of that cutoff) and a small report,
 through the catalog. Snapshots not in the plan are removed, so the folder matches it.
 """
 
@@ -19,11 +20,13 @@ from segmentation.catalog import Catalog, write_frame, write_json
 from segmentation.cutoffs import BASELINE, SnapshotCut, data_span, lines_per_period, snapshot_names, snapshot_plan
 from segmentation.errors import UserError
 from segmentation.features import features_from_file, with_membership
+from segmentation.interests.tables import add_interests
 from segmentation.stages import run_stage
 
 
-def _table(catalog: Catalog, cut: SnapshotCut) -> pd.DataFrame:
-    table = features_from_file(catalog.clean, cut.cutoff)
+def _table(cfg: DictConfig, catalog: Catalog, cut: SnapshotCut) -> pd.DataFrame:
+    """Every feature as of the cut, with the interest features when the feature set asks for them."""
+    table = add_interests(cfg, features_from_file(catalog.clean, cut.cutoff), cut.cutoff)
     if cut.name == BASELINE:
         return table.assign(is_new=False)
     baseline_path = catalog.snapshot(BASELINE)
@@ -38,7 +41,7 @@ def build(cfg: DictConfig, cut: SnapshotCut, baseline: pd.Timestamp, new_lines: 
     cutoff (for the baseline, before it); none after the baseline means it repeats the previous."""
     started = time.perf_counter()
     catalog = Catalog(cfg)
-    table = _table(catalog, cut)
+    table = _table(cfg, catalog, cut)
     write_frame(table, catalog.snapshot(cut.name))
     report = {"cutoff": f"{cut.cutoff:%Y-%m-%d}", "days_after_baseline": int((cut.cutoff - baseline).days),
               "customers": int(len(table)), "existing_customers": int((~table["is_new"]).sum()),
