@@ -15,7 +15,7 @@ YEARS_LATER = pd.DateOffset(years=13)
 
 
 def write_minimal_csv(path: Path, scale: float = 0.2, seed: int = 3) -> Path:
-    raw = pa.concat_tables(list(synthetic.generate(scale, seed))).to_pandas()
+    raw = pa.concat_tables(list(synthetic.generate(scale, seed, 0.6))).to_pandas()
     raw = raw[raw["Customer ID"].notna() & ~raw["StockCode"].astype(str).isin(["POST", "M", "DOT"])]
     orders = (raw.assign(amount=raw["Quantity"] * raw["Price"])
               .groupby(["Invoice", "Customer ID"], as_index=False)

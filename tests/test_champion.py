@@ -194,7 +194,7 @@ def shop(tmp_path_factory):
     folder = tmp_path_factory.mktemp("shop")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     os.environ["MLFLOW_TRACKING_URI"] = uri
-    pa.concat_tables(list(generate(0.05, 3))).to_pandas().to_csv(folder / "online_retail_II.csv", index=False)
+    pa.concat_tables(list(generate(0.05, 3, 0.6))).to_pandas().to_csv(folder / "online_retail_II.csv", index=False)
     overrides = ["data=online_retail_ii", f"data.path={folder}/online_retail_II.csv",
                  *[f"paths.{key}={folder}/{key}{suffix}" for key, suffix in
                    [("raw", ".parquet"), ("clean", ".parquet"), ("cleaning_report", ".json"), ("features", ".parquet"),

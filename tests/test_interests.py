@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import conf_group
 
 from segmentation.config import compose
 from segmentation.customer_tables import customer_table
+from segmentation.data import synthetic
 from segmentation.errors import UserError
 from segmentation.interests.categories import cluster_products, from_mapping, normalise
 from segmentation.interests.features import interest_columns, interests_from_frame
@@ -45,6 +47,26 @@ def test_clustering_recovers_the_planted_groups_and_names_them_by_their_noun():
     names = dict(zip(summary.index, summary["category_name"]))
     assert "bag" in names[0] or "jumbo" in names[0] or "shopper" in names[0]
     assert any("candle" in n or "scented" in n for n in names.values())
+
+
+def test_the_generator_s_product_kinds_are_recovered_from_its_descriptions():
+    """The synthetic shop's products are <adjective(s)> <kind>, 30 kinds; the default settings
+    must find the kinds, not the adjectives, and name categories by them."""
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    from segmentation.data.synthetic.catalogue import _NOUNS
+    raw = pa.concat_tables(list(synthetic.generate(0.2, 42, 0.6))).to_pandas()
+    bought = raw[(raw["Quantity"] > 0) & (raw["Price"] > 0) & raw["StockCode"].str[0].str.isdigit()]  # products
+    products = (bought.assign(revenue=bought["Quantity"] * bought["Price"])
+                .groupby("Description", as_index=False)["revenue"].sum().rename(columns={"Description": "description"}))
+    found = cluster_products(products, conf_group("categories", "default"), seed=42)
+    longest_first = sorted(_NOUNS, key=len, reverse=True)
+    kind = found.products["description"].map(lambda d: next(n for n in longest_first if d.endswith(n)))
+    assert 24 <= found.report["k"] <= 36
+    assert adjusted_mutual_info_score(kind, found.products["category"]) > 0.85
+    named_by_a_kind = found.summary["category_name"].map(
+        lambda name: any(normalise(n).split()[-1] in name.split() for n in _NOUNS))
+    assert named_by_a_kind.mean() >= 0.75
 
 
 def test_a_user_mapping_replaces_the_clustering():

@@ -22,7 +22,7 @@ measure = _profile.measure
 
 
 def table(scale=0.05, seed=7) -> pa.Table:
-    return pa.concat_tables(list(synthetic.generate(scale, seed)))
+    return pa.concat_tables(list(synthetic.generate(scale, seed, 0.6)))
 
 
 def test_same_seed_same_rows_other_seed_other_rows():
@@ -45,7 +45,7 @@ def test_raw_layout_matches_the_real_file():
 
 def test_chunks_keep_customer_ids_and_invoices_unique(monkeypatch):
     monkeypatch.setattr(synthetic, "CUSTOMERS_PER_UNIT", 200)
-    chunks = list(synthetic.generate(2.5, 3))
+    chunks = list(synthetic.generate(2.5, 3, 0.6))
     assert len(chunks) == 3
     customers = [set(c.column("Customer ID").to_pandas().dropna()) for c in chunks]
     assert sum(len(c) for c in customers) == len(set().union(*customers)) == 500
@@ -75,4 +75,4 @@ def test_shape_is_close_to_the_published_figures(tmp_path):
 
 def test_scale_must_be_positive():
     with pytest.raises(ValueError):
-        next(synthetic.generate(0, 1))
+        next(synthetic.generate(0, 1, 0.6))

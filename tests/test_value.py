@@ -164,7 +164,7 @@ def test_expected_value_predicts_the_simulated_future(simulated):
 
 
 def synthetic_lines(scale: float) -> pd.DataFrame:
-    raw = pa.concat_tables(list(synthetic.generate(scale, 42))).to_pandas()
+    raw = pa.concat_tables(list(synthetic.generate(scale, 42, 0.6))).to_pandas()
     return clean_frame(normalise(raw, UCI_MAPPING), RULES)[0]
 
 

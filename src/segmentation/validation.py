@@ -65,6 +65,7 @@ RULES: tuple[Rule, ...] = (
     # data
     choice("data.format", "auto", "xlsx", "csv", "txt", "parquet", "olist", null="from the extension, as auto"),
     number("data.scale", 1, low=0, open_low=True, null="not a synthetic source"),
+    number("data.product_affinity", 0.6, low=0, high=1, open_high=True, null="products by popularity alone"),
     # cleaning
     choice("cleaning.drop_duplicates", "auto", True, False),
     boolean("cleaning.drop_non_product"),
@@ -80,12 +81,12 @@ RULES: tuple[Rule, ...] = (
     # categories (product categories from descriptions, interest features)
     whole("categories.min_products", 2, 50),
     whole("categories.k_min", 2, 8),
-    whole("categories.k_max", 2, 32),
+    whole("categories.k_max", 2, 40),
     whole("categories.k_step", 1, 4),
     whole("categories.word_ngram_max", 1, 2),
     whole("categories.char_ngram_min", 1, 3),
     whole("categories.char_ngram_max", 1, 5),
-    whole("categories.svd_components", 2, 30),
+    whole("categories.svd_components", 2, 100),
     whole("categories.n_init", 1, 2),
     whole("categories.silhouette_max_products", 2, 3000),
     whole("categories.top_terms", 1, 3),

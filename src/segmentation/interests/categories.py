@@ -84,25 +84,41 @@ def _best_k(points: np.ndarray, settings: Mapping, seed: int) -> tuple[np.ndarra
     return labels[best], {"k": best, "silhouette": scores[best], "silhouette_by_k": scores}
 
 
-def _top_terms(word_matrix, vocabulary: np.ndarray, labels: np.ndarray, n_terms: int) -> dict[int, list[str]]:
-    """Each category's most characteristic terms, best first; a phrase replaces the words it
-    holds ('cushion cover' for 'cushion') and a word already in a chosen phrase is skipped."""
-    overall = np.asarray(word_matrix.mean(axis=0)).ravel()
-    terms = {}
+def _top_terms(word_matrix, vocabulary: np.ndarray, labels: np.ndarray,
+               n_terms: int) -> dict[int, tuple[list[str], float]]:
+    """Each category's most characteristic terms, best first: the share of its products whose
+    description holds the term minus that share among the other products (a term every product
+    of the category holds and no other does scores 1). A phrase replaces the words it holds
+    ('cushion cover' for 'cushion') and a word already in a chosen phrase is skipped. With the
+    terms, the share of the category's products holding the first."""
+    present = word_matrix > 0
+    everywhere = np.asarray(present.sum(axis=0)).ravel()
+    phrase_length = np.array([len(str(t).split()) for t in vocabulary])
+    terms, index = {}, {str(t): i for i, t in enumerate(vocabulary)}
     for label in np.unique(labels):
-        inside = np.asarray(word_matrix[labels == label].mean(axis=0)).ravel() - overall
+        inside = labels == label
+        held = np.asarray(present[inside].sum(axis=0)).ravel()
+        score = held / inside.sum() - (everywhere - held) / max((~inside).sum(), 1)
         chosen: list[str] = []
-        for term in (str(vocabulary[i]) for i in np.argsort(-inside, kind="stable")[: 4 * n_terms]):
+        # best score first; on a tie the longer phrase ('lunch box' before 'lunch')
+        for i in np.lexsort((-phrase_length, -np.round(score, 6)))[: 4 * n_terms]:
+            term = str(vocabulary[i])
             words = set(term.split())
             if any(words <= set(c.split()) for c in chosen):
                 continue  # already said by a better term
             covered = [c for c in chosen if set(c.split()) <= words]
-            if covered:  # 'cushion cover' replaces 'cushion' in its place
-                chosen = [term if c == covered[0] else c for c in chosen if c == covered[0] or c not in covered]
+            if covered:  # 'cushion cover' replaces 'cushion' when it says nearly as much, else adds nothing
+                if score[i] >= 0.9 * score[index[covered[0]]]:
+                    chosen = [term if c == covered[0] else c for c in chosen if c == covered[0] or c not in covered]
             elif len(chosen) < n_terms:
                 chosen.append(term)
-        terms[int(label)] = chosen
+        terms[int(label)] = (chosen, float(held[index[chosen[0]]] / inside.sum()) if chosen else 0.0)
     return terms
+
+
+def category_name(terms: list[str], coverage_first: float) -> str:
+    """The first term alone when most of the category's products hold it, else the first two."""
+    return terms[0] if coverage_first >= 0.8 or len(terms) < 2 else " / ".join(terms[:2])
 
 
 def cluster_products(products: pd.DataFrame, settings: Mapping, seed: int) -> Categories:
@@ -112,10 +128,10 @@ def cluster_products(products: pd.DataFrame, settings: Mapping, seed: int) -> Ca
     labels, report = _best_k(_embed(matrix, settings, seed), settings, seed)
     n_terms = int(required(settings, "top_terms", "categories"))
     terms = _top_terms(word_matrix, words.get_feature_names_out(), labels, n_terms)
-    names = {label: " / ".join(words_[:2]) for label, words_ in terms.items()}
+    names = {label: category_name(words_, coverage) for label, (words_, coverage) in terms.items()}
     table = products.assign(category=labels, category_name=[names[label] for label in labels])
     return _ranked(table, {"source": "clustered", "products": int(len(products)), **report},
-                   {names[label]: ", ".join(words_) for label, words_ in terms.items()})
+                   {names[label]: ", ".join(words_) for label, (words_, _) in terms.items()})
 
 
 def from_mapping(products: pd.DataFrame, mapping: pd.DataFrame, name: str) -> Categories:

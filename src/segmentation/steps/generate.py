@@ -22,7 +22,8 @@ def generate_step(cfg: DictConfig) -> int:
     started, lines = time.perf_counter(), 0
     with atomic_path(target) as tmp:
         writer = None
-        for table in generate(float(scale), int(cfg.seed)) if scale else []:
+        affinity = float(cfg.data.get("product_affinity") or 0.0)  # null or absent: popularity alone
+        for table in generate(float(scale), int(cfg.seed), affinity) if scale else []:
             writer = writer or pq.ParquetWriter(tmp, table.schema, compression="zstd")
             writer.write_table(table)
             lines += table.num_rows

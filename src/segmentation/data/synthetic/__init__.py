@@ -19,7 +19,7 @@ Invoice numbers increase with time within a chunk; chunk k uses the block
 
 Modules, in the order a chunk uses them:
     calibration   the published figures: dates, quantile knots, seasonality, countries, codes
-    catalogue     products, names, prices and popularity
+    catalogue     products, names, prices, popularity, kinds; customers' favourite kinds
     calendar      trading days and drawing days in proportion to order intensity
     customers     identified customers (copula draws, window, country)
     invoices      identified invoices; every invoice's time, number, prefix, customer, country
@@ -51,10 +51,15 @@ __all__ = ["CUSTOMERS_PER_UNIT", "END", "RAW_SCHEMA", "START", "Catalogue", "emp
 CUSTOMERS_PER_UNIT = 5940
 
 
-def generate(scale: float, seed: int) -> Iterator[pa.Table]:
-    """Yield the raw table chunk by chunk; the same (scale, seed) yields the same rows."""
+def generate(scale: float, seed: int, product_affinity: float) -> Iterator[pa.Table]:
+    """Yield the raw table chunk by chunk; the same (scale, seed, product_affinity) yields the
+    same rows. `product_affinity` (0 <= a < 1): the mean share of a customer's purchase lines
+    in their favourite product kind (`catalogue.prefer_favourite_kinds`); 0 draws products by
+    popularity alone. It changes which product lines name, never an amount or a date."""
     if not scale or scale <= 0:
         raise ValueError("scale must be positive")
+    if not 0 <= product_affinity < 1:
+        raise ValueError("product_affinity must be in [0, 1)")
     total = max(1, int(round(CUSTOMERS_PER_UNIT * scale)))
     chunks = max(1, math.ceil(scale))
     sizes = np.full(chunks, total // chunks)
@@ -63,4 +68,6 @@ def generate(scale: float, seed: int) -> Iterator[pa.Table]:
     catalogue = make_catalogue(np.random.default_rng(children[0]))
     offsets = np.cumsum(sizes) - sizes
     for chunk, (size, offset, child) in enumerate(zip(sizes, offsets, children[1:])):
-        yield generate_chunk(int(size), chunk, int(offset), np.random.default_rng(child), catalogue)
+        taste = np.random.default_rng(child.spawn(1)[0])  # its own stream: the main one is untouched
+        yield generate_chunk(int(size), chunk, int(offset), np.random.default_rng(child), catalogue, taste,
+                             product_affinity)

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from .calendar import order_calendar
-from .catalogue import Catalogue
+from .catalogue import Catalogue, prefer_favourite_kinds
 from .customers import draw_customers
 from .invoices import draw_identified_invoices, draw_invoice_minutes
 from .lines import Lines, draw_cancellation_lines, draw_non_product_lines, draw_purchase_lines
@@ -17,16 +17,20 @@ from .unidentified import (draw_retail_invoices, draw_special_invoices, draw_sto
 
 
 def generate_chunk(n_customers: int, chunk: int, id_offset: int, rng: np.random.Generator,
-                   catalogue: Catalogue) -> pa.Table:
+                   catalogue: Catalogue, taste_rng: np.random.Generator, product_affinity: float) -> pa.Table:
     """One chunk of the raw table: `n_customers` identified customers plus the
     proportional share of unidentified lines, non-product lines and duplicates.
 
     Every step draws from the same `rng`, so their order is part of the output: moving
-    a step (or a draw within one) changes the data generated for a given seed."""
+    a step (or a draw within one) changes the data generated for a given seed. Customers'
+    favourite product kinds draw from their own `taste_rng`, so `product_affinity` changes
+    which products lines name and nothing else (0: popularity alone)."""
     calendar = order_calendar()
     customers = draw_customers(rng, n_customers, calendar)
     invoices = draw_identified_invoices(rng, customers, calendar)
     purchases = draw_purchase_lines(rng, customers, invoices, catalogue)
+    purchases.product = prefer_favourite_kinds(taste_rng, catalogue, purchases.product,
+                                               invoices.customer[purchases.invoice], n_customers, product_affinity)
     cancels = draw_cancellation_lines(rng, invoices, purchases, n_customers)
     # local invoice indices run: identified, retail, adjustments, specials
     retail = draw_retail_invoices(rng, len(invoices.customer), n_customers, calendar, catalogue)
