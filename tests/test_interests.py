@@ -151,3 +151,32 @@ def test_too_few_products_skips_the_categories_with_the_reason(tmp_path):
     with pytest.raises(UserError, match=r"has 3 distinct product description\(s\), fewer than "
                                         r"categories.min_products=4 so there are no product categories"):
         customer_table(cfg)
+
+
+class Recorder:
+    """A champion on interest features that places everyone in segment 0 and keeps its input."""
+
+    columns = ["recency", "share_top1", "share_other", "category_entropy"]
+
+    def predict(self, context, frame):
+        self.seen = frame
+        return pd.DataFrame({"segment": [0] * len(frame), "segment_name": ["Mug people"] * len(frame)})
+
+
+def test_new_transactions_get_the_interest_features_a_champion_needs_from_the_training_categories():
+    from conftest import canonical
+
+    from segmentation.assignment import assign_transactions
+    from segmentation.cleaning import cleaning_rules
+    lines = canonical([("1", "10", 1, 30.0, "2024-01-10 09:00", "A"), ("2", "11", 1, 10.0, "2024-02-10 09:00", "A"),
+                       ("3", "12", 1, 60.0, "2024-03-10 09:00", "B")])  # item 12: a product training never saw
+    rules = cleaning_rules(conf_group("cleaning", "default"), {"cancellation_prefix": "C"}, None)
+    categories = pd.DataFrame({"description": ["item 10", "item 11"], "category": [0, 1]})
+    model = Recorder()
+    result, cutoff = assign_transactions(lines, rules, None, model, categories)
+    seen = model.seen.assign(customer_id=result["customer_id"]).set_index("customer_id")
+    assert list(seen.columns) == Recorder.columns  # exactly what the champion needs, computed here
+    # A: 30 of 40 in category 0 (top 1), 10 in category 1 (pooled); B: only the unknown product
+    assert seen.loc["A", "share_top1"] == pytest.approx(0.75) and seen.loc["A", "share_other"] == pytest.approx(0.25)
+    assert seen.loc["B", "share_top1"] == 0.0 and seen.loc["B", "share_other"] == pytest.approx(1.0)
+    assert seen.loc["A", "category_entropy"] == pytest.approx(-(0.75 * math.log(0.75) + 0.25 * math.log(0.25)))

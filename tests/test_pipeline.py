@@ -134,6 +134,32 @@ def test_reports_and_artifacts_hold_no_transaction_lines(project):
     assert not leaked, leaked[:5]
 
 
+def test_a_sweep_over_the_three_feature_sets_logs_three_comparable_runs(project):
+    """rfm, rfm_extras and rfm_interests on the pipeline's clean lines and categories: one run
+    each, with the same metrics, so the MLflow table compares them side by side."""
+    import mlflow
+
+    sh(project, "dvc", "repro")  # nothing to do after the tests above; run alone, it builds the pipeline
+    categories = (project / "reports/categories.csv").read_text().splitlines()
+    assert categories[0] == "category,category_name,products,revenue_share,top_terms" and len(categories) > 8
+    out = sh(project, sys.executable, "-m", "segmentation.train", "-m", "features=rfm,rfm_extras,rfm_interests",
+             "data.scale=0.03", "model=kmeans", "model.n_clusters=3", "mlflow.log_model=false",
+             "evaluation.bootstrap_resamples=3",
+             "mlflow.experiment=three-feature-sets", f"hydra.sweep.dir={project}/multirun/three")
+    assert "job 3/3 done" in out
+    client = mlflow.MlflowClient(f"sqlite:///{project / 'mlruns' / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("three-feature-sets").experiment_id],
+                              "tags.`segmentation.role` = 'job'")
+    assert sorted(r.info.run_name for r in runs) == ["kmeans-k3-rfm-all", "kmeans-k3-rfm_extras-all",
+                                                     "kmeans-k3-rfm_interests-all"]
+    assert all(r.info.status == "FINISHED" for r in runs)
+    metric_keys = [set(r.data.metrics) for r in runs]
+    assert metric_keys[0] == metric_keys[1] == metric_keys[2] and {"silhouette", "bootstrap_ari_mean"} <= metric_keys[0]
+    interests = next(r for r in runs if r.info.run_name.endswith("rfm_interests-all"))
+    assert "share_top1" in interests.data.params["features.columns"]
+    assert "order_gap_cv" in interests.data.params["features.columns"]
+
+
 def test_exp_run_recomposes_params_from_conf(project):
     sh(project, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "repro", "--allow-empty")
     sh(project, "dvc", "exp", "run", "-S", "data.scale=0.02")

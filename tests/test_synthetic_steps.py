@@ -40,6 +40,8 @@ def test_favourite_kinds_change_which_products_lines_name_and_nothing_else(monke
     same = [c for c in plain.columns if c not in ("StockCode", "Description")]
     pd.testing.assert_frame_equal(plain[same], tasteful[same])  # every amount, date, customer, invoice
     assert (plain["Description"] != tasteful["Description"]).mean() > 0.3  # many lines name another product
+    # no line becomes an exact duplicate of another: cleaning removes the same lines
+    assert (plain.duplicated(keep=False) == tasteful.duplicated(keep=False)).all()
 
     def favourite_share(raw):
         lines = raw[raw["Customer ID"].notna() & ~raw["Invoice"].str.startswith("C") & raw["Quantity"].gt(0)

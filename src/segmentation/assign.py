@@ -27,6 +27,7 @@ from segmentation.cleaning import cleaning_rules
 from segmentation.data.facts import frame_facts, source_facts
 from segmentation.data.readers import iter_transactions, mapped_columns
 from segmentation.errors import UserError, cli
+from segmentation.interests.tables import categories_for
 from segmentation.project import project_root
 from segmentation.registry import load_champion
 from segmentation.steps.moves import read_assignments, write_moves
@@ -43,7 +44,8 @@ def assign(cfg: DictConfig):
     lines = pd.concat(list(iter_transactions(data)), ignore_index=True)
     facts = source_facts([frame_facts(lines)], mapped_columns(data))
     rules = cleaning_rules(OmegaConf.to_container(cfg.cleaning, resolve=True), data, facts)
-    result, as_of = assign_transactions(lines, rules, cfg.assign.as_of, segment_model)
+    categories = categories_for(cfg, segment_model.columns)  # a champion on interest features: the training data's
+    result, as_of = assign_transactions(lines, rules, cfg.assign.as_of, segment_model, categories)
     previous = read_assignments(user_path(cfg.assign.previous)) if cfg.assign.previous else None
     write_frame(result, target)
     if previous is not None:

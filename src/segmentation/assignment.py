@@ -19,6 +19,7 @@ from segmentation.cleaning import clean_frame
 from segmentation.cutoffs import default_cutoff, resolve_cutoff
 from segmentation.errors import UserError
 from segmentation.features import features_from_frame
+from segmentation.interests.features import interest_columns_of, interests_from_frame, top_n_of, with_interests
 from segmentation.models import NOISE
 
 
@@ -38,8 +39,11 @@ def assign_features(table: pd.DataFrame, segment_model) -> pd.DataFrame:
     return pd.concat([table["customer_id"].reset_index(drop=True).rename("customer_id"), result], axis=1)
 
 
-def assign_transactions(lines: pd.DataFrame, cleaning: Mapping, as_of, segment_model) -> tuple[pd.DataFrame, pd.Timestamp]:
-    """Segments of the customers in `lines` as of `as_of` (null: the day after the last line)."""
+def assign_transactions(lines: pd.DataFrame, cleaning: Mapping, as_of, segment_model,
+                        categories: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Segments of the customers in `lines` as of `as_of` (null: the day after the last line).
+    A model on interest features needs `categories` (description, category: the training
+    data's; products it does not list are pooled in share_other)."""
     cleaned, _ = clean_frame(lines, cleaning)
     if cleaned.empty:
         raise UserError("no line is left after cleaning. Fix: check the file and the cleaning rules.")
@@ -48,6 +52,10 @@ def assign_transactions(lines: pd.DataFrame, cleaning: Mapping, as_of, segment_m
     table = features_from_frame(cleaned, cutoff)
     if table.empty:
         raise UserError(f"no identified customer bought before {cutoff:%Y-%m-%d}. Fix: check assign.as_of.")
+    needed = interest_columns_of(segment_model.columns)
+    if needed:
+        interests, _ = interests_from_frame(cleaned, categories, cutoff, top_n_of(needed))
+        table = with_interests(table, interests)
     return assign_features(table, segment_model), cutoff
 
 

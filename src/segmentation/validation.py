@@ -90,7 +90,11 @@ RULES: tuple[Rule, ...] = (
     whole("categories.n_init", 1, 2),
     whole("categories.silhouette_max_products", 2, 3000),
     whole("categories.top_terms", 1, 3),
-    whole("categories.top_n", 1, 4),
+    whole("categories.tastes.favourites", 1, 2),
+    number("categories.tastes.min_lift", 1.25, low=1),
+    whole("categories.tastes.bootstrap", 20, 200),
+    number("categories.tastes.interval", 0.9, low=0.5, high=1, open_high=True),
+    whole("categories.tastes.min_customers", 1, 30),
     # model (each key only where the chosen model has it)
     whole("model.n_clusters", 2, 4, null="the estimator's own choice"),
     whole("model.n_init", 1, 10),

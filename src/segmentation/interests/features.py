@@ -5,7 +5,7 @@ Over a customer's purchase lines (identified, not cancellations) strictly before
 spend = max(quantity x price, 0):
 
 - share_top1..share_topN: share of spend in the categories ranked 1..N by revenue
-  (`categories.top_n`); share_other: the rest (smaller categories and products without one),
+  (N: the largest share_topN the feature set lists); share_other: the rest (smaller categories and products without one),
   so the N + 1 shares sum to 1 (a customer with no positive spend has share_other = 1);
 - category_entropy: Shannon entropy (natural log) of the spend shares over every category,
   uncategorised products counted as one more; 0 = buys one category only;
@@ -41,6 +41,25 @@ def interest_columns(top_n: int) -> list[str]:
 
 def is_interest_column(name: str) -> bool:
     return name in (*SEASONALITY, "share_other") or (name.startswith("share_top") and name[9:].isdigit())
+
+
+def interest_columns_of(columns) -> list[str]:
+    return [str(c) for c in columns if is_interest_column(str(c))]
+
+
+def with_interests(table: pd.DataFrame, interests: pd.DataFrame) -> pd.DataFrame:
+    """`table` (one row per customer) joined to their interest features; a customer without a
+    purchase line before the cutoff (only cancellations) bought nothing: shares 0 but
+    share_other 1, regularity the median."""
+    joined = table.merge(interests, on="customer_id", how="left")
+    nothing = {c: 0.0 for c in interests.columns if c != "customer_id"} | {"share_other": 1.0}
+    median_cv = float(interests["order_gap_cv"].median()) if len(interests) else 0.0
+    return joined.fillna({**nothing, "order_gap_cv": median_cv})
+
+
+def top_n_of(columns) -> int:
+    """N of the spend shares a feature set asks for: its largest share_topN (0 if it lists none)."""
+    return max((int(c[9:]) for c in map(str, columns) if c.startswith("share_top") and c[9:].isdigit()), default=0)
 
 
 def product_table(source_sql: str) -> pd.DataFrame:
@@ -112,7 +131,8 @@ def _finish(table: pd.DataFrame, top_n: int) -> tuple[pd.DataFrame, int | None]:
 
 def _run(con, source_sql: str, categories: pd.DataFrame, cutoff, top_n: int) -> tuple[pd.DataFrame, int | None]:
     if top_n < 1:
-        raise UserError(f"categories.top_n={top_n} must be at least 1. Fix: e.g. categories.top_n=4.")
+        raise UserError("the feature set lists interest features but no share_top1..N. "
+                        "Fix: add share_top1 (and more) to features.columns, e.g. as conf/features/rfm_interests.yaml.")
     con.execute("SET enable_progress_bar = false")
     con.register("categories", categories[["description", "category"]])
     at = f"TIMESTAMP '{pd.Timestamp(cutoff):%Y-%m-%d %H:%M:%S}'"
@@ -135,3 +155,23 @@ def interests_from_frame(lines: pd.DataFrame, categories: pd.DataFrame, cutoff, 
 
 def file_source(path: Path) -> str:
     return f"SELECT * FROM read_parquet('{Path(path).as_posix()}')"
+
+
+def spend_by_key(path: Path, categories: pd.DataFrame, cutoff) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Spend per customer and category name (customer_id, category_name, spend; products
+    without a category left out) and per customer and calendar month (customer_id, month 1-12,
+    spend), over identified purchase lines strictly before `cutoff`: one DuckDB pass each."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.register("categories", categories[["description", "category_name"]])
+    at = f"TIMESTAMP '{pd.Timestamp(cutoff):%Y-%m-%d %H:%M:%S}'"
+    lines = (f"SELECT * FROM ({file_source(path)}) WHERE is_identified AND NOT is_cancellation "
+             f"AND invoice_date < {at} AND revenue > 0")
+    by_category = con.execute(f"""
+        SELECT l.customer_id, c.category_name, sum(l.revenue)::DOUBLE AS spend
+        FROM ({lines}) l JOIN categories c ON l.description = c.description
+        GROUP BY ALL ORDER BY ALL""").df() if len(categories) else None
+    by_month = con.execute(f"""
+        SELECT customer_id, month(invoice_date)::INTEGER AS month, sum(revenue)::DOUBLE AS spend
+        FROM ({lines}) GROUP BY ALL ORDER BY ALL""").df()
+    return by_category, by_month

@@ -43,6 +43,16 @@ def provenance(cfg: DictConfig, catalog: Catalog, eda: dict, features_report: di
                   train.get("customers"), features_report.get("cutoff"), run_id or None, git_commit(project_root()))
 
 
+def tastes_of(cfg: DictConfig, assignments: pd.DataFrame, features_report: dict) -> dict[int, list[str]]:
+    """Each segment's card lines on the categories and months it over-buys; none for a precomputed
+    feature table (no transactions to read)."""
+    from segmentation.interests.tables import segment_tastes
+
+    if cfg.features.precomputed or not features_report.get("cutoff"):
+        return {}
+    return segment_tastes(cfg, assignments.set_index("customer_id")["cluster"], features_report["cutoff"])
+
+
 def value_figures(catalog: Catalog) -> dict[str, Path]:
     """The value stage's figures that exist, keyed as the report names them (value_<name>)."""
     found = {f"value_{key}": catalog.value_figure(key) for key in VALUE_FIGURES}
@@ -71,6 +81,8 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
 
     names, named_profiles, _ = segment_names(cfg, profiles, table, ingest)
     cards = segment_cards(named_profiles, names, currency)
+    cards["tastes"] = cards["cluster"].map(tastes_of(cfg, assignments, features_report)).apply(
+        lambda lines: lines if isinstance(lines, list) else [])
     features = table.loc[assignments["customer_id"]]
     labels = assignments["cluster"].to_numpy()
     used = list(cfg.features.columns)
@@ -114,5 +126,6 @@ def write_report(cfg: DictConfig) -> tuple[dict, int]:
         pngs.update({key: path.read_bytes() for key, path in value_figures(catalog).items()})
         slides = build_deck(context, pngs, catalog.slides)
         with atomic_path(catalog.segment_names) as tmp:
-            context["cards"].assign(actions=context["cards"]["actions"].map(" | ".join)).to_csv(tmp, index=False)
+            context["cards"].assign(actions=context["cards"]["actions"].map(" | ".join),
+                                    tastes=context["cards"]["tastes"].map(" ".join)).to_csv(tmp, index=False)
     return context, slides

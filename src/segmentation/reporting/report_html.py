@@ -66,6 +66,7 @@ STYLE = """ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, san
  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 16px; }
  .card { border: 1px solid #dde2e8; border-radius: 8px; padding: 4px 16px 8px; break-inside: avoid; }
  .card h3 { margin-bottom: 0; color: #2f6690; } .size { color: #5b6573; margin-top: 2px; }
+ .taste { color: #3d4a5c; font-size: 0.95em; }
  .data-note { background: #fdf6e3; border-left: 5px solid #c98a1b; padding: 6px 14px; margin: 16px 0; }
  .data-note ul { margin: 4px 0 6px; padding-left: 20px; } .data-note li { margin: 4px 0; }
  dt { font-weight: bold; margin-top: 8px; } dd { margin-left: 0; }
@@ -148,7 +149,8 @@ def render_html(context: Mapping) -> str:
     segment_cards = "".join(
         f"<div class='card'><h3>{esc(c['name'])}</h3><p class='size'>{c['customers']:,} customers "
         f"({100 * c['share_of_customers']:.0f}%) &middot; {100 * c['share_of_revenue']:.0f}% of revenue</p>"
-        f"<p>{esc(c['traits'])}</p><p><b>What to do</b></p><ul>"
+        f"<p>{esc(c['traits'])}</p>" + "".join(f"<p class='taste'>{esc(t)}</p>" for t in c.get("tastes") or [])
+        + "<p><b>What to do</b></p><ul>"
         + "".join(f"<li>{esc(a)}</li>" for a in c["actions"]) + "</ul></div>" for _, c in cards.iterrows())
     stability = context.get("stability")
     maintenance = _maintenance(stability, images) if stability else \

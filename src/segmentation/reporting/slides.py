@@ -128,7 +128,8 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
     _figure(slide("Segment profiles"), pngs["radar"])
     for _, card in cards.iterrows():
         text_slides(card["name"], [f"{card['customers']:,} customers, {100 * card['share_of_revenue']:.0f}% of revenue",
-                                   card["traits"], *[f"Action: {a}" for a in card["actions"]]])
+                                   card["traits"], *(card.get("tastes") or []),
+                                   *[f"Action: {a}" for a in card["actions"]]])
     _figure(slide("Map of customers"), pngs["map"])
     _figure(slide("How segments differ from the average customer"), pngs["snake"])
     if "heatmap" in pngs:

@@ -20,6 +20,7 @@ from segmentation.assignment import assign_features, in_numbering_of
 from segmentation.catalog import Catalog, read_json, require, write_frame
 from segmentation.cutoffs import data_span, latest_snapshot
 from segmentation.errors import UserError
+from segmentation.interests.tables import add_interests
 from segmentation.registry import load_champion, load_trained_default
 from segmentation.stages import run_stage
 
@@ -46,6 +47,9 @@ def run(cfg: DictConfig) -> pd.DataFrame:
     except UserError:
         model, described = load_trained_default(cfg)
         champion = {}
+    if any(c not in table for c in model.columns):  # a champion on interest features the snapshot lacks
+        cutoff = read_json(catalog.snapshot_report(latest))["cutoff"]
+        table = add_interests(cfg, table, cutoff, columns=model.columns)
     result = assign_features(table, model).assign(snapshot=latest, is_new=table["is_new"].to_numpy())
     rule = model.wholesalers  # separate: those above the training threshold, counted before any renumbering
     apart = (f"; {int((result['segment'] == rule['segment']).sum()):,} set apart: {model.rule_text()}" if rule

@@ -19,7 +19,8 @@ Invoice numbers increase with time within a chunk; chunk k uses the block
 
 Modules, in the order a chunk uses them:
     calibration   the published figures: dates, quantile knots, seasonality, countries, codes
-    catalogue     products, names, prices, popularity, kinds; customers' favourite kinds
+    catalogue     products, names, prices, popularity and kinds
+    favourites    customers' favourite kinds: which product a line names (own random stream)
     calendar      trading days and drawing days in proportion to order intensity
     customers     identified customers (copula draws, window, country)
     invoices      identified invoices; every invoice's time, number, prefix, customer, country

@@ -1,5 +1,5 @@
-"""The product catalogue: stock codes, names, prices and Zipf-like popularity; each product's
-kind (the noun ending its name), and customers' favourite kinds."""
+"""The product catalogue: stock codes, names, prices, Zipf-like popularity and each product's
+kind (the noun ending its name)."""
 
 from __future__ import annotations
 
@@ -44,34 +44,3 @@ def draw_products(rng: np.random.Generator, catalogue: Catalogue, n: int) -> np.
     """Catalogue indices drawn by popularity."""
     return np.minimum(np.searchsorted(catalogue.cumulative_weight, rng.random(n)), len(catalogue.price) - 1)
 
-
-def prefer_favourite_kinds(rng: np.random.Generator, catalogue: Catalogue, product: np.ndarray,
-                           line_customer: np.ndarray, n_customers: int, affinity: float) -> np.ndarray:
-    """`product` with each customer's lines leaning to one favourite kind.
-
-    Every customer draws a favourite kind (in proportion to the kinds' popularity) and a loyalty
-    (Beta, mean `affinity`); with that probability, each of their lines becomes the product of
-    the favourite kind nearest in list price. Only which product a line names changes: its
-    quantity and price were drawn before, so every amount, date and count stays as drawn.
-    `affinity` 0 returns `product` unchanged without drawing."""
-    if affinity <= 0:
-        return product
-    weight = np.diff(catalogue.cumulative_weight, prepend=0.0)
-    kinds = int(catalogue.kind.max()) + 1
-    popularity = np.bincount(catalogue.kind, weights=weight, minlength=kinds)
-    favourite = rng.choice(kinds, n_customers, p=popularity / popularity.sum())
-    loyalty = rng.beta(4 * affinity, 4 * (1 - affinity), n_customers)
-    moved = rng.random(len(product)) < loyalty[line_customer]
-    # products ordered by (kind, price): the favourite kind's product nearest in price by one search
-    order = np.lexsort((catalogue.price, catalogue.kind))
-    key = catalogue.kind[order] * 1000.0 + catalogue.price[order]
-    start = np.searchsorted(catalogue.kind[order], np.arange(kinds))
-    stop = np.append(start[1:], len(order))
-    wanted_kind = favourite[line_customer[moved]]
-    wanted = wanted_kind * 1000.0 + catalogue.price[product[moved]]
-    above = np.clip(np.searchsorted(key, wanted), start[wanted_kind], stop[wanted_kind] - 1)
-    below = np.maximum(above - 1, start[wanted_kind])
-    nearest = np.where(np.abs(key[below] - wanted) <= np.abs(key[above] - wanted), below, above)
-    result = product.copy()
-    result[moved] = order[nearest]
-    return result

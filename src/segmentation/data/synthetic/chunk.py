@@ -6,8 +6,9 @@ import numpy as np
 import pyarrow as pa
 
 from .calendar import order_calendar
-from .catalogue import Catalogue, prefer_favourite_kinds
+from .catalogue import Catalogue
 from .customers import draw_customers
+from .favourites import prefer_favourite_kinds, without_new_duplicates
 from .invoices import draw_identified_invoices, draw_invoice_minutes
 from .lines import Lines, draw_cancellation_lines, draw_non_product_lines, draw_purchase_lines
 from .numbering import invoice_columns
@@ -29,9 +30,12 @@ def generate_chunk(n_customers: int, chunk: int, id_offset: int, rng: np.random.
     customers = draw_customers(rng, n_customers, calendar)
     invoices = draw_identified_invoices(rng, customers, calendar)
     purchases = draw_purchase_lines(rng, customers, invoices, catalogue)
-    purchases.product = prefer_favourite_kinds(taste_rng, catalogue, purchases.product,
-                                               invoices.customer[purchases.invoice], n_customers, product_affinity)
-    cancels = draw_cancellation_lines(rng, invoices, purchases, n_customers)
+    cancels, copied = draw_cancellation_lines(rng, invoices, purchases, n_customers)
+    if product_affinity > 0:
+        favoured = prefer_favourite_kinds(taste_rng, catalogue, purchases.product,
+                                          invoices.customer[purchases.invoice], n_customers, product_affinity)
+        purchases.product = without_new_duplicates(favoured, purchases.product, purchases, cancels, copied)
+        cancels.product = purchases.product[copied]
     # local invoice indices run: identified, retail, adjustments, specials
     retail = draw_retail_invoices(rng, len(invoices.customer), n_customers, calendar, catalogue)
     adjustments = draw_stock_adjustments(rng, retail.stop, n_customers, calendar, catalogue)

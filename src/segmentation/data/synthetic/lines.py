@@ -79,8 +79,9 @@ def draw_purchase_lines(rng: np.random.Generator, customers: Customers, invoices
 
 
 def draw_cancellation_lines(rng: np.random.Generator, invoices: Invoices, purchases: Lines,
-                            n_customers: int) -> Lines:
-    """Cancellations copy earlier lines of the same customer with negative quantity."""
+                            n_customers: int) -> tuple[Lines, np.ndarray]:
+    """Cancellations copy earlier lines of the same customer with negative quantity; with the
+    purchase line each copies."""
     line_customer = invoices.customer[purchases.invoice]
     start = np.searchsorted(line_customer, np.arange(n_customers), side="left")
     stop = np.searchsorted(line_customer, np.arange(n_customers), side="right")
@@ -93,7 +94,7 @@ def draw_cancellation_lines(rng: np.random.Generator, invoices: Invoices, purcha
     quantity = purchases.quantity[source]
     c_quantity = np.where(partial, np.maximum(1, np.round(quantity * rng.random(len(c_invoice)))), quantity)
     return Lines.of_products(c_invoice, purchases.product[source], -c_quantity.astype(np.int64),
-                             purchases.price[source])
+                             purchases.price[source]), source
 
 
 def draw_non_product_lines(rng: np.random.Generator, invoices: Invoices, un_invoice: np.ndarray,
