@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPS = ["generate", "ingest", "clean", "features", "snapshots", "eda", "train", "stability", "value", "report",
-         "dashboard"]
+STEPS = ["generate", "ingest", "clean", "categories", "features", "features_interests", "snapshots", "eda", "train",
+         "stability", "value", "report", "dashboard"]
 MAPS = ["train_umap", "train_tsne"]  # the train step with the slow 2-D maps (scale 1 only)
 SCALE_100_TARGET = ["generate", "ingest", "clean", "features", "train"]
 SWEEP_LAUNCHERS = {"joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], "basic": ["hydra/launcher=basic"]}
@@ -41,7 +41,8 @@ def overrides(work: Path, scale: float) -> list[str]:
              "stability": "stability", "report": "report.html", "slides": "slides.pptx",
              "segment_names": "segments.csv", "champion": "champion.json", "assignments_latest": "latest.csv",
              "train_run": "train_run_id.txt", "value": "value", "value_metrics": "value_metrics.json",
-             "campaign": "campaign", "dashboard": "dashboard.html"}
+             "campaign": "campaign", "dashboard": "dashboard.html", "categories": "categories.parquet",
+             "categories_summary": "categories.csv", "categories_report": "categories.json"}
     return [f"data.scale={scale}", f"data.path={work / 'synthetic.parquet'}", "mlflow.experiment=bench",
             *[f"paths.{key}={work / value}" for key, value in paths.items()]]
 
@@ -52,9 +53,12 @@ def run_step(step: str, work: Path, scale: float) -> None:
 
     from segmentation.config import compose
 
-    maps = {"train_umap": ["projection=umap"], "train_tsne": ["projection=tsne"]}
-    cfg = compose(overrides(work, scale) + maps.get(step, []))
-    step = "train" if step in maps else step
+    variants = {"train_umap": ["projection=umap"], "train_tsne": ["projection=tsne"],
+                # the features stage computing the interest features too (into its own file)
+                "features_interests": ["features=rfm_interests", f"paths.features={work / 'features_interests.parquet'}",
+                                       f"paths.features_report={work / 'features_interests.json'}"]}
+    cfg = compose(overrides(work, scale) + variants.get(step, []))
+    step = {"train_umap": "train", "train_tsne": "train", "features_interests": "features"}.get(step, step)
     module = importlib.import_module(f"segmentation.stages.{step}")  # the stage's own code, as `dvc repro` runs it
     run = {"generate": "generate_step", "ingest": "ingest_step", "clean": "clean_step"}.get(step, "run")
     getattr(module, run)(cfg)
@@ -76,13 +80,14 @@ def measure(command: list[str], env: dict, cwd: Path | None = None) -> dict:
     return {"seconds": round(wall, 2), "peak_rss_mb": round(int(result.stderr.strip().splitlines()[-1]) / 1024, 1)}
 
 
-def pipeline(scale: float, repeats: int, env: dict) -> dict:
+def pipeline(scale: float, repeats: int, env: dict, only: list[str] | None = None) -> dict:
     results: dict[str, list[dict]] = {}
     for repeat in range(repeats):
         work = ROOT / "bench" / "work" / f"scale-{scale:g}-{repeat}"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         steps = STEPS + MAPS if scale == 1 else SCALE_100_TARGET if scale > 10 else STEPS
+        steps = [s for s in steps if s in only] if only else steps
         for step in steps:
             results.setdefault(step, [])
             results[step].append(measure([sys.executable, __file__, "--step", step, "--scale", str(scale),
@@ -284,6 +289,9 @@ def main() -> None:
     parser.add_argument("--no-notebook", action="store_true")
     parser.add_argument("--no-repro", action="store_true")
     parser.add_argument("--render", action="store_true", help="only rewrite results.md from results.json")
+    parser.add_argument("--only", nargs="+", choices=STEPS + MAPS,
+                        help="run these steps only (and what they read must come first: e.g. generate ingest clean "
+                             "categories) and merge their medians into bench/results.json")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -301,6 +309,13 @@ def main() -> None:
                           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB RAM, "
                           f"Python {platform.python_version()}",
                "repeats": args.repeats, "pipeline": {}}
+    if args.only:  # a partial run: merge into the recorded results
+        recorded = json.loads((ROOT / "bench" / "results.json").read_text())
+        for scale in sorted(args.scales):
+            recorded["pipeline"].setdefault(f"{scale:g}", {}).update(pipeline(scale, args.repeats, env, args.only))
+            save(recorded)
+        print(markdown(recorded))
+        return
     for scale in sorted(args.scales):
         results["pipeline"][f"{scale:g}"] = pipeline(scale, args.repeats, env)
         save(results)
