@@ -42,7 +42,8 @@ def overrides(work: Path, scale: float) -> list[str]:
              "segment_names": "segments.csv", "champion": "champion.json", "assignments_latest": "latest.csv",
              "train_run": "train_run_id.txt", "value": "value", "value_metrics": "value_metrics.json",
              "campaign": "campaign", "dashboard": "dashboard.html", "categories": "categories.parquet",
-             "categories_summary": "categories.csv", "categories_report": "categories.json"}
+             "categories_summary": "categories.csv", "categories_report": "categories.json",
+             "categories_metrics": "categories_metrics.json"}
     return [f"data.scale={scale}", f"data.path={work / 'synthetic.parquet'}", "mlflow.experiment=bench",
             *[f"paths.{key}={work / value}" for key, value in paths.items()]]
 

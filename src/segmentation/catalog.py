@@ -44,6 +44,7 @@ class Catalog:
     categories = property(lambda self: self._at("categories"))        # categories: description -> category
     categories_summary = property(lambda self: self._at("categories_summary"))  # one row per category
     categories_report = property(lambda self: self._at("categories_report"))    # k and silhouettes, or why skipped
+    categories_metrics = property(lambda self: self._at("categories_metrics"))  # its numbers (DVC metrics)
 
     def snapshot(self, name: str) -> Path:
         return self._at("snapshots") / f"{name}.parquet"

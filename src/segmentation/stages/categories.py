@@ -8,6 +8,7 @@ import time
 from omegaconf import DictConfig
 
 from segmentation.catalog import Catalog, write_frame, write_json
+from segmentation.dvc_metrics import write_metrics
 from segmentation.interests.tables import build_categories
 from segmentation.stages import run_stage
 
@@ -20,6 +21,7 @@ def run(cfg: DictConfig) -> dict:
     write_frame(built.products, catalog.categories)
     write_frame(built.summary, catalog.categories_summary)
     write_json(catalog.categories_report, report)
+    write_metrics(catalog.categories_metrics, report)
     if "skipped" in report:
         print(f"categories: none: {report['skipped']}; interest features (features=rfm_interests) are unavailable")
     else:
