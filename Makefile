@@ -13,7 +13,7 @@ install: $(VENV)/.installed   ## create .venv and install the project with its d
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
 	touch $@
 
 repro: install          ## rebuild every pipeline output from the data (DVC)

@@ -111,29 +111,56 @@ def user_path(value: str | os.PathLike) -> Path:
 
 
 def require(path: Path, what: str, fix: str) -> Path:
-    if not path.is_file():
+    if not path.exists():  # a file, or a folder of parquet parts (engine=spark)
         raise UserError(f"{path} not found ({what}). Fix: {fix}")
     return path
 
 
+def parquet_scan(path: str | os.PathLike) -> str:
+    """`read_parquet(...)` of a parquet file, or of every part of a folder (what Spark writes);
+    the same text reads on DuckDB and, transpiled, on Spark."""
+    path = Path(path)
+    return f"read_parquet('{path.as_posix()}/*.parquet')" if path.is_dir() else f"read_parquet('{path.as_posix()}')"
+
+
+def parquet_columns(path: str | os.PathLike) -> list[str]:
+    """Column names of a parquet file or folder."""
+    import pyarrow.dataset as ds
+
+    return list(ds.dataset(path, format="parquet").schema.names)
+
+
 @contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; rename it onto `target` only on success."""
+    """Yield a temporary path beside `target`; rename it onto `target` only on success. The
+    writer may make it a folder (Spark's parquet parts): it then replaces a file or folder."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a killed run of this step
-        stale.unlink(missing_ok=True)
+        _remove(stale)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs are ordinary files
+        if tmp.is_dir() or target.is_dir():
+            _remove(target)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs are ordinary files
         os.replace(tmp, target)
     finally:
-        tmp.unlink(missing_ok=True)
+        _remove(tmp)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        import shutil
+
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def write_json(target: str | os.PathLike, payload: object) -> None:

@@ -106,6 +106,23 @@ def removed_by_sql(rules: Mapping) -> str:
     return f"CASE {case} END" if case else "NULL::VARCHAR"
 
 
+def duplicates_sql(columns: list[str]) -> str:
+    """Line numbers of exact duplicates after their first occurrence, from view `source`: the
+    definition (`duplicate_rows` finds the same lines on one host through a hash pre-filter)."""
+    cols = ", ".join(f'"{name}"' for name in columns)
+    return (f"SELECT {ROW} FROM (SELECT {ROW}, row_number() OVER (PARTITION BY {cols} ORDER BY {ROW}) AS occurrence "
+            f"FROM source) WHERE occurrence > 1")
+
+
+def kept_sql(columns: list[str], rules: Mapping) -> str:
+    """The kept lines of view `source` (minus view `dropped`) with revenue and the two flags:
+    the definitions `with_flags` applies batch by batch on one host."""
+    cols = ", ".join(f'"{name}"' for name in columns)
+    return (f"SELECT {cols}, quantity * price AS revenue, customer_id IS NOT NULL AS is_identified, "
+            f"{cancellation_sql(rules)} AS is_cancellation FROM source "
+            f"WHERE {ROW} NOT IN (SELECT {ROW} FROM dropped) AND ({removed_by_sql(rules)}) IS NULL")
+
+
 def duplicate_rows(con: duckdb.DuckDBPyConnection, columns: list[str]) -> np.ndarray:
     """Ascending line numbers of exact duplicates after their first occurrence, from view `source`."""
     cols = ", ".join(f'"{name}"' for name in columns)
@@ -117,8 +134,9 @@ def duplicate_rows(con: duckdb.DuckDBPyConnection, columns: list[str]) -> np.nda
     """).fetchnumpy()[ROW].astype(np.int64)
 
 
-def _report(con: duckdb.DuckDBPyConnection, rules: Mapping) -> dict:
-    """Lines and revenue per rule and flag; view `source`, drop list registered as `dropped`."""
+def cleaning_report(con, rules: Mapping) -> dict:
+    """Lines and revenue per rule and flag; view `source`, drop list registered as `dropped`.
+    `con`: DuckDB, or Spark through `engines.spark.SparkConnection` (the same SQL)."""
     lines_in, revenue_in = con.execute("SELECT count(*), coalesce(sum(quantity * price), 0) FROM source").fetchone()
     cancelled = cancellation_sql(rules)
     groups = con.execute(f"""
@@ -183,7 +201,7 @@ def _clean(con: duckdb.DuckDBPyConnection, columns: list[str], batches, rules: M
     prefix = required(rules, "cancellation_prefix", "data")
     dropped = duplicate_rows(con, columns) if rule["applied"] else np.empty(0, dtype=np.int64)
     con.register("dropped", pa.table({ROW: dropped}))
-    report = {**_report(con, rules), "duplicates_rule": dict(rule)}
+    report = {**cleaning_report(con, rules), "duplicates_rule": dict(rule)}
     drop = np.union1d(dropped, removed_rows(con, rules))
     return report, _kept_batches(batches, drop, prefix)
 

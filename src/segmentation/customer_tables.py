@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from segmentation.catalog import Catalog, read_json, user_path
 from segmentation.cutoffs import data_span, resolve_cutoff
 from segmentation.data.facts import check_same_data
+from segmentation.engines.connect import connection, on_spark
 from segmentation.errors import UserError
 from segmentation.features import features_from_file, read_precomputed
 from segmentation.interests.tables import add_interests
@@ -31,7 +32,7 @@ def customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, str]:
     clean_path = catalog.clean
     first, last = data_span(clean_path)
     cutoff = resolve_cutoff(features.cutoff, first, last, "features.cutoff")
-    table = features_from_file(clean_path, cutoff)
+    table = features_from_file(clean_path, cutoff, connection(cfg) if on_spark(cfg) else None)
     if table.empty:
         raise UserError(f"no identified customer has a purchase before {cutoff:%Y-%m-%d}. Fix: check features.cutoff.")
     return add_interests(cfg, table, cutoff), f"{cutoff:%Y-%m-%d}"

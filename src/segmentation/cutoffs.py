@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from segmentation.catalog import parquet_scan
 from segmentation.errors import UserError
 
 BASELINE = "baseline"
@@ -43,7 +44,7 @@ def data_span(clean_path: Path) -> tuple[pd.Timestamp, pd.Timestamp]:
     if not clean_path.is_file():
         raise UserError(f"{clean_path} not found. Fix: run the clean stage first (`dvc repro clean`).")
     first, last = duckdb.execute(
-        f"SELECT min(invoice_date), max(invoice_date) FROM read_parquet('{clean_path.as_posix()}')").fetchone()
+        f"SELECT min(invoice_date), max(invoice_date) FROM {parquet_scan(clean_path)}").fetchone()
     return pd.Timestamp(first), pd.Timestamp(last)
 
 
@@ -184,5 +185,5 @@ def lines_per_period(clean_path: Path, cutoffs: Sequence) -> list[int]:
     counts = ["count(*) FILTER (WHERE invoice_date < ?)"]
     counts += ["count(*) FILTER (WHERE invoice_date >= ? AND invoice_date < ?)"] * (len(bounds) - 1)
     params = [bounds[0], *(bound for pair in zip(bounds, bounds[1:]) for bound in pair)]
-    sql = f"SELECT {', '.join(counts)} FROM read_parquet('{Path(clean_path).as_posix()}')"
+    sql = f"SELECT {', '.join(counts)} FROM {parquet_scan(clean_path)}"
     return [int(n) for n in duckdb.execute(sql, params).fetchone()]

@@ -35,8 +35,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
+from segmentation.catalog import parquet_columns, parquet_scan
 from segmentation.errors import UserError
 
 #: order attribute (schema.EXTRA_COLUMNS) -> the per-customer feature built from it
@@ -118,12 +118,14 @@ def features_from_frame(lines: pd.DataFrame, cutoff) -> pd.DataFrame:
     return _fill_extras(con.execute(_sql("SELECT * FROM lines", pd.Timestamp(cutoff), _extras_in(lines.columns))).df())
 
 
-def features_from_file(path: Path, cutoff) -> pd.DataFrame:
-    """Features of a cleaned parquet file; DuckDB prunes row groups after the cutoff."""
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    extras = _extras_in(pq.read_schema(path).names)
-    sql = _sql(f"SELECT * FROM read_parquet('{Path(path).as_posix()}')", pd.Timestamp(cutoff), extras)
+def features_from_file(path: Path, cutoff, con=None) -> pd.DataFrame:
+    """Features of cleaned lines in a parquet file or folder; DuckDB prunes row groups after the
+    cutoff. `con`: a DuckDB connection (default: a new one) or a `SparkConnection`."""
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
+    extras = _extras_in(parquet_columns(path))
+    sql = _sql(f"SELECT * FROM {parquet_scan(path)}", pd.Timestamp(cutoff), extras)
     return _fill_extras(con.execute(sql).df())
 
 

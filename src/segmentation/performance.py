@@ -31,6 +31,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from segmentation.catalog import parquet_scan
+
 TOP_COUNTRIES = 10
 TOP_PRODUCTS = 10
 COHORT_MONTHS = 12
@@ -82,8 +84,10 @@ def _quote(text: str) -> str:
 def top_market(con: duckdb.DuckDBPyConnection) -> tuple[str | None, int]:
     """The market (country column value) with the highest net sales, and how many markets there are."""
     row = con.execute("""
-        SELECT country, count(*) OVER () AS markets FROM lines WHERE country IS NOT NULL
-        GROUP BY country ORDER BY sum(revenue) DESC, country LIMIT 1""").fetchone()
+        SELECT country, markets FROM (
+            SELECT country, sum(revenue) AS revenue, count(*) OVER () AS markets FROM lines
+            WHERE country IS NOT NULL GROUP BY country)
+        ORDER BY revenue DESC, country LIMIT 1""").fetchone()
     return (None, 0) if row is None else (str(row[0]), int(row[1]))
 
 
@@ -274,4 +278,4 @@ def lines_view(con: duckdb.DuckDBPyConnection, source: Path | pd.DataFrame) -> N
     if isinstance(source, pd.DataFrame):
         con.register("lines", source)
     else:
-        con.execute(f"CREATE OR REPLACE VIEW lines AS SELECT * FROM read_parquet('{Path(source).as_posix()}')")
+        con.execute(f"CREATE OR REPLACE VIEW lines AS SELECT * FROM {parquet_scan(source)}")

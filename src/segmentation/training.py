@@ -67,13 +67,24 @@ def refit_or_dissolve(pipeline, X: pd.DataFrame):
 
 
 def fit_and_evaluate(table: pd.DataFrame, features: Mapping, model: Mapping, evaluation: Mapping,
-                     seed: int) -> TrainingResult:
-    """Fit the configured pipeline on `table` (one row per customer) and measure it."""
+                     seed: int, place=None) -> TrainingResult:
+    """Fit the configured pipeline on `table` (one row per customer) and measure it.
+
+    With `evaluation.fit_max_customers` below the number of customers, the model fits on a
+    seeded sample and `place(pipeline, X)` gives everyone their segment (default: the
+    pipeline's predict here; the train stage passes Spark's executors with engine=spark);
+    the bootstrap then refits on that sample. The sample size is in the selection."""
     started = time.perf_counter()
     chosen = select_customers(table, features)
     X, selection = chosen.X, chosen.report
     pipeline = make_pipeline(features, model, seed)
-    labels = fit_labels(pipeline, X)
+    fit_rows = sample_rows(len(X), evaluation.get("fit_max_customers"), seed)
+    if fit_rows is None:
+        labels = fit_labels(pipeline, X)
+    else:
+        fit_labels(pipeline, X.iloc[fit_rows])
+        labels = np.asarray((place or (lambda fitted, rows: fitted.predict(rows)))(pipeline, X))
+    selection = {**selection, "fit_customers": int(len(X) if fit_rows is None else len(fit_rows))}
     timings = {"fit_seconds": time.perf_counter() - started}
 
     started = time.perf_counter()
@@ -82,7 +93,8 @@ def fit_and_evaluate(table: pd.DataFrame, features: Mapping, model: Mapping, eva
     clusterer = pipeline.steps[-1][1]
     if hasattr(clusterer, "noise_share_"):
         metrics["noise_share"] = clusterer.noise_share_  # before the noise policy
-    stability = bootstrap_stability(refit_or_dissolve(pipeline, X), X, labels,
+    on = slice(None) if fit_rows is None else fit_rows  # the bootstrap refits on what the model was fitted on
+    stability = bootstrap_stability(refit_or_dissolve(pipeline, X.iloc[on]), X.iloc[on], labels[on],
                                     int(required(evaluation, "bootstrap_resamples", "evaluation")), seed,
                                     required(evaluation, "bootstrap_max_customers", "evaluation"))
     metrics.update({k: v for k, v in stability.items() if k not in ("jaccard", "aris")})
@@ -92,6 +104,13 @@ def fit_and_evaluate(table: pd.DataFrame, features: Mapping, model: Mapping, eva
     timings["metrics_seconds"] = time.perf_counter() - started
     return TrainingResult(pipeline, X, labels, scaled, metrics, selection, profiles, stability["aris"], timings,
                           chosen.wholesalers, segment)
+
+
+def sample_rows(n: int, at_most, seed: int) -> np.ndarray | None:
+    """Sorted positions of a seeded sample of `at_most` of `n` rows; None when all are used."""
+    if at_most is None or n <= int(at_most):
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, int(at_most), replace=False))
 
 
 def segment_profiles(table: pd.DataFrame, X: pd.DataFrame, labels: np.ndarray, wholesalers: pd.Index,

@@ -78,6 +78,9 @@ RULES: tuple[Rule, ...] = (
     number("features.wholesaler_quantile", 0.98, low=0, high=1, open_low=True, open_high=True),
     choice("features.transform", "none", "log1p"),
     choice("features.scaler", "standard", "robust", "minmax"),
+    # engine (where the transaction-heavy stages run)
+    choice("engine.name", "duckdb", "spark"),
+    whole("engine.spark.shuffle_partitions", 1, 8),
     # categories (product categories from descriptions, interest features)
     whole("categories.min_products", 2, 50),
     whole("categories.k_min", 2, 8),
@@ -109,6 +112,7 @@ RULES: tuple[Rule, ...] = (
     whole("evaluation.silhouette_max_customers", 1, 10000),
     whole("evaluation.bootstrap_resamples", 1, 20),
     whole("evaluation.bootstrap_max_customers", 1, 20000),
+    whole("evaluation.fit_max_customers", 2, 200000, null="fit on every customer"),
     # projection
     choice("projection.method", "pca", "tsne", "umap"),
     whole("projection.max_points", 2, 20000),

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from segmentation.catalog import parquet_scan
 from segmentation.errors import UserError
 
 SEASONALITY = ("category_entropy", "peak_quarter_share", "active_months", "order_gap_cv")
@@ -154,7 +155,7 @@ def interests_from_frame(lines: pd.DataFrame, categories: pd.DataFrame, cutoff, 
 
 
 def file_source(path: Path) -> str:
-    return f"SELECT * FROM read_parquet('{Path(path).as_posix()}')"
+    return f"SELECT * FROM {parquet_scan(path)}"
 
 
 def spend_by_key(path: Path, categories: pd.DataFrame, cutoff) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -11,10 +11,9 @@ otherwise the table is unchanged. `segment_tastes` is what the report's cards sa
 from __future__ import annotations
 
 import pandas as pd
-import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.catalog import Catalog, read_json, require, user_path
+from segmentation.catalog import Catalog, parquet_columns, read_json, require, user_path
 from segmentation.interests.categories import Categories, cluster_products, from_mapping
 from segmentation.interests.features import (absence, absent_error, file_source, interests_from_file,
                                              interest_columns_of, product_table, spend_by_key, top_n_of,
@@ -32,7 +31,7 @@ def build_categories(cfg: DictConfig) -> Categories:
     """The data's categories; when there can be none, empty tables and the reason in `report['skipped']`."""
     settings = OmegaConf.to_container(cfg.categories, resolve=True)
     clean = require(Catalog(cfg).clean, "the cleaned lines", "run the clean stage first (`dvc repro clean`).")
-    columns = pq.read_schema(clean).names
+    columns = parquet_columns(clean)
     products = product_table(file_source(clean)) if "description" in columns else None
     reason = absence(columns, products, int(settings["min_products"]))
     if reason:

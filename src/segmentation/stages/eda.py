@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 
-import duckdb
 from omegaconf import DictConfig
 
 from segmentation.catalog import Catalog, read_json, require, write_frame, write_json
 from segmentation.customer_tables import customer_table
 from segmentation.data.schema import OPTIONAL
 from segmentation.dvc_metrics import write_metrics
+from segmentation.engines.connect import connection
 from segmentation.errors import UserError
 from segmentation.money import check_currency
 from segmentation.performance import company_performance, lines_view
@@ -50,8 +50,7 @@ def run(cfg: DictConfig) -> dict:
     else:
         print(f"eda: no wholesale split: features.wholesaler_column={cfg.features.wholesaler_column} counts units "
               "and the data have no quantity column (set data.columns.quantity)")
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    con = connection(cfg)  # DuckDB, or Spark with engine=spark: the same SQL
     lines_view(con, catalog.clean)
     perf = company_performance(con, wholesalers, threshold, available, market_label, currency=currency)
     drawn, skipped = draw_all(perf, catalog.figures, currency, market_label, available)

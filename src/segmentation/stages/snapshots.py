@@ -18,6 +18,7 @@ from omegaconf import DictConfig
 
 from segmentation.catalog import Catalog, write_frame, write_json
 from segmentation.cutoffs import BASELINE, SnapshotCut, data_span, lines_per_period, snapshot_names, snapshot_plan
+from segmentation.engines.connect import connection, on_spark
 from segmentation.errors import UserError
 from segmentation.features import features_from_file, with_membership
 from segmentation.interests.tables import add_interests
@@ -26,7 +27,8 @@ from segmentation.stages import run_stage
 
 def _table(cfg: DictConfig, catalog: Catalog, cut: SnapshotCut) -> pd.DataFrame:
     """Every feature as of the cut, with the interest features when the feature set asks for them."""
-    table = add_interests(cfg, features_from_file(catalog.clean, cut.cutoff), cut.cutoff)
+    on_engine = connection(cfg) if on_spark(cfg) else None  # Spark: one session for every snapshot
+    table = add_interests(cfg, features_from_file(catalog.clean, cut.cutoff, on_engine), cut.cutoff)
     if cut.name == BASELINE:
         return table.assign(is_new=False)
     baseline_path = catalog.snapshot(BASELINE)

@@ -9,6 +9,8 @@ from omegaconf import DictConfig, OmegaConf
 from segmentation.catalog import Catalog, atomic_path, read_json, write_json
 from segmentation.cleaning import clean_file, cleaning_rules
 from segmentation.dvc_metrics import write_metrics
+from segmentation.engines.connect import connection, on_spark
+from segmentation.engines.spark_clean import clean_on_spark
 from segmentation.errors import UserError
 
 
@@ -22,7 +24,7 @@ def clean_step(cfg: DictConfig) -> dict:
                            OmegaConf.to_container(cfg.data, resolve=True), facts)
     started = time.perf_counter()
     with atomic_path(target) as tmp:
-        report = clean_file(source, tmp, rules)
+        report = clean_on_spark(connection(cfg), source, tmp, rules) if on_spark(cfg) else clean_file(source, tmp, rules)
         if report["lines_out"] == 0:
             raise UserError("cleaning removed every line. Fix: check the cleaning rules (cleaning.*) and the data.")
     write_json(catalog.cleaning_report, report)

@@ -19,12 +19,23 @@ from omegaconf import DictConfig, OmegaConf
 from segmentation.catalog import Catalog, read_json, write_bytes, write_frame, write_json, write_text
 from segmentation.config import required
 from segmentation.customer_tables import load_customer_table
+from segmentation.engines.connect import on_spark
 from segmentation.preprocess import wholesaler_mask, wholesaler_rule_applies
 from segmentation.projection import cached_embedding, sample_rows
 from segmentation.tracking.runs import data_label, file_md5, flat_params, log_maintenance, retry_locked, run
 from segmentation.training import TrainingResult, fit_and_evaluate
 
 FIGURES = ("radar.png", "projection.png")
+
+
+def placement(cfg: DictConfig):
+    """With engine=spark and a fit sample, everyone is placed on Spark's executors; else None."""
+    if not (on_spark(cfg) and cfg.evaluation.fit_max_customers):
+        return None
+    from segmentation.engines.connect import connection
+    from segmentation.engines.spark_assign import placer
+
+    return placer(connection(cfg).spark)
 
 
 def tracked_training(cfg: DictConfig, parent_run_id: str | None = None, write_outputs: bool = False) -> dict:
@@ -37,7 +48,7 @@ def tracked_training(cfg: DictConfig, parent_run_id: str | None = None, write_ou
         table, table_path = load_customer_table(cfg)
         result = fit_and_evaluate(table, OmegaConf.to_container(cfg.features, resolve=True),
                                   OmegaConf.to_container(cfg.model, resolve=True),
-                                  OmegaConf.to_container(cfg.evaluation, resolve=True), seed)
+                                  OmegaConf.to_container(cfg.evaluation, resolve=True), seed, placement(cfg))
         metrics, timings, folder = dict(result.metrics), result.timings, Path(scratch)
 
         started = time.perf_counter()
