@@ -7,6 +7,8 @@ SQLGlot, so these tests are what keeps the two engines from drifting."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -21,10 +23,12 @@ from olist_layout import write_olist
 from segmentation.cleaning import clean_file, cleaning_rules
 from segmentation.data import synthetic
 from segmentation.data.facts import frame_facts, source_facts
-from segmentation.data.readers import iter_transactions, mapped_columns
+from segmentation.data.readers import detect_format, iter_transactions, mapped_columns
 from segmentation.data.schema import schema_for
 from segmentation.engines.spark import SparkConnection, session
 from segmentation.engines.spark_clean import clean_on_spark
+from segmentation.engines.spark_ingest import ON_SPARK, ingest_on_spark
+from segmentation.errors import UserError
 from segmentation.features import features_from_file
 from segmentation.performance import company_performance, lines_view
 
@@ -55,10 +59,24 @@ def ingested(data: dict, target) -> tuple:
 
 
 def both_engines(tmp_path, data: dict, spark_con):
+    """Ingest and clean on each engine (Spark reads the source itself when it can: parquet,
+    CSV, text); the canonical lines and what the source supplies must be the same."""
     raw, rules = ingested(data, tmp_path / "raw.parquet")
+    spark_raw = raw
+    if detect_format(Path(data["path"]), data.get("format")) in ON_SPARK:
+        spark_raw = tmp_path / "raw_spark.parquet"
+        lines, facts = ingest_on_spark(spark_con, data, spark_raw)
+        here, there = pq.read_table(raw), pq.read_table(spark_raw)
+        assert there.schema.names == here.schema.names
+        assert lines == here.num_rows and facts == rules_facts(data, here.to_pandas())
+        assert there.cast(here.schema).equals(here)  # the same lines, in the same order
     on_duckdb = clean_file(raw, tmp_path / "clean.parquet", rules)
-    on_spark = clean_on_spark(spark_con, raw, tmp_path / "clean_spark.parquet", rules)
+    on_spark = clean_on_spark(spark_con, spark_raw, tmp_path / "clean_spark.parquet", rules)
     return (on_duckdb, tmp_path / "clean.parquet"), (on_spark, tmp_path / "clean_spark.parquet")
+
+
+def rules_facts(data: dict, frame: pd.DataFrame) -> dict:
+    return source_facts([frame_facts(frame)], mapped_columns(data))
 
 
 def assert_same_features(duck_path, spark_path, spark_con, cutoff):
@@ -145,3 +163,18 @@ def test_a_sample_fitted_pipeline_assigns_every_customer_on_the_executors_as_on_
                              ["recency", "frequency"]).toPandas().set_index("customer_id")["segment"]
     expected = pd.Series(pipeline.predict(customers[["recency", "frequency"]]), index=customers["customer_id"])
     assert (placed.loc[expected.index] == expected).all()
+
+
+def test_bad_input_on_spark_is_the_same_one_line_error(tmp_path, spark_con):
+    bad = tmp_path / "shop.csv"
+    bad.write_text("customer,date,amount\na,2024-01-05,30\nb,not a date,10\n")
+    data = data_config("transactions", path=str(bad), columns={"customer_id": "customer", "invoice_date": "date",
+                                                               "amount": "amount"})
+    with pytest.raises(UserError) as here:
+        list(iter_transactions(data))
+    with pytest.raises(UserError) as there:
+        ingest_on_spark(spark_con, data, tmp_path / "raw")
+    assert str(there.value) == str(here.value) and "\n" not in str(there.value)
+    with pytest.raises(UserError, match="engine=spark reads parquet, csv, txt or a catalog table"):
+        ingest_on_spark(spark_con, data_config("online_retail_ii", path=str(write_xlsx(tmp_path / "u.xlsx", uci_sheets()))),
+                        tmp_path / "raw2")

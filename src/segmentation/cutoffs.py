@@ -41,7 +41,7 @@ def default_cutoff(last_transaction) -> pd.Timestamp:
 
 def data_span(clean_path: Path) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last line dates of the cleaned data (parquet statistics, no full scan)."""
-    if not clean_path.is_file():
+    if not clean_path.exists():  # a file, or a folder of parquet parts (engine=spark)
         raise UserError(f"{clean_path} not found. Fix: run the clean stage first (`dvc repro clean`).")
     first, last = duckdb.execute(
         f"SELECT min(invoice_date), max(invoice_date) FROM {parquet_scan(clean_path)}").fetchone()

@@ -63,7 +63,7 @@ def number(key: str, example: float, low: float | None = None, high: float | Non
 RULES: tuple[Rule, ...] = (
     whole("seed", 0, 42),
     # data
-    choice("data.format", "auto", "xlsx", "csv", "txt", "parquet", "olist", null="from the extension, as auto"),
+    choice("data.format", "auto", "xlsx", "csv", "txt", "parquet", "olist", "table", null="from the extension, as auto"),
     number("data.scale", 1, low=0, open_low=True, null="not a synthetic source"),
     number("data.product_affinity", 0.6, low=0, high=1, open_high=True, null="products by popularity alone"),
     # cleaning

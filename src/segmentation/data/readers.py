@@ -28,6 +28,9 @@ PARQUET_BATCH_ROWS = 2_000_000
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
+    if fmt == "table":
+        raise UserError("data.format=table reads a catalog table, which only Spark does. Fix: add engine=spark "
+                        "(data.path: the table's name), or export the table to parquet.")
     if fmt and fmt != "auto":
         if fmt not in {*FORMATS.values(), "olist"}:
             raise UserError(f"data.format='{fmt}' is not supported. Fix: use one of auto, xlsx, csv, txt, parquet, "

@@ -17,7 +17,7 @@ from segmentation.errors import UserError
 def clean_step(cfg: DictConfig) -> dict:
     catalog = Catalog(cfg)
     source, target = catalog.raw, catalog.clean
-    if not source.is_file():
+    if not source.exists():
         raise UserError(f"{source} not found. Fix: run the ingest stage first (`dvc repro ingest`).")
     facts = read_json(catalog.ingest_report) if catalog.ingest_report.is_file() else None
     rules = cleaning_rules(OmegaConf.to_container(cfg.cleaning, resolve=True),
