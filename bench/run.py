@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 STEPS = ["generate", "ingest", "clean", "categories", "features", "features_interests", "snapshots", "eda", "train",
          "stability", "value", "report", "dashboard"]
 MAPS = ["train_umap", "train_tsne"]  # the train step with the slow 2-D maps (scale 1 only)
+# engine=spark (local[2]) for the steps that touch transactions, into work/spark (run with --only)
+SPARK_STEPS = ["ingest_spark", "clean_spark", "features_spark", "snapshots_spark", "eda_spark"]
 SCALE_100_TARGET = ["generate", "ingest", "clean", "features", "train"]
 SWEEP_LAUNCHERS = {"joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], "basic": ["hydra/launcher=basic"]}
 
@@ -58,8 +60,18 @@ def run_step(step: str, work: Path, scale: float) -> None:
                 # the features stage computing the interest features too (into its own file)
                 "features_interests": ["features=rfm_interests", f"paths.features={work / 'features_interests.parquet'}",
                                        f"paths.features_report={work / 'features_interests.json'}"]}
+    if step in SPARK_STEPS:
+        spark = work / "spark"
+        variants[step] = ["engine=spark", *[f"paths.{key}={spark / name}" for key, name in (
+            ("raw", "raw.parquet"), ("clean", "clean.parquet"), ("cleaning_report", "cleaning.json"),
+            ("cleaning_metrics", "cleaning_metrics.json"), ("ingest_report", "ingest.json"),
+            ("last_source", "last_source.txt"), ("features", "features.parquet"),
+            ("features_report", "features.json"), ("snapshots", "snapshots"), ("snapshots_report", "snapshots_meta"),
+            ("figures", "figures"), ("eda_summary", "eda.json"), ("eda_monthly", "monthly.csv"),
+            ("eda_metrics", "eda_metrics.json"))]]
     cfg = compose(overrides(work, scale) + variants.get(step, []))
-    step = {"train_umap": "train", "train_tsne": "train", "features_interests": "features"}.get(step, step)
+    step = {"train_umap": "train", "train_tsne": "train", "features_interests": "features"}.get(
+        step, step.removesuffix("_spark"))
     module = importlib.import_module(f"segmentation.stages.{step}")  # the stage's own code, as `dvc repro` runs it
     run = {"generate": "generate_step", "ingest": "ingest_step", "clean": "clean_step"}.get(step, "run")
     getattr(module, run)(cfg)
@@ -88,7 +100,7 @@ def pipeline(scale: float, repeats: int, env: dict, only: list[str] | None = Non
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         steps = STEPS + MAPS if scale == 1 else SCALE_100_TARGET if scale > 10 else STEPS
-        steps = [s for s in steps if s in only] if only else steps
+        steps = [s for s in steps + SPARK_STEPS if s in only] if only else steps
         for step in steps:
             results.setdefault(step, [])
             results[step].append(measure([sys.executable, __file__, "--step", step, "--scale", str(scale),
@@ -290,7 +302,7 @@ def main() -> None:
     parser.add_argument("--no-notebook", action="store_true")
     parser.add_argument("--no-repro", action="store_true")
     parser.add_argument("--render", action="store_true", help="only rewrite results.md from results.json")
-    parser.add_argument("--only", nargs="+", choices=STEPS + MAPS,
+    parser.add_argument("--only", nargs="+", choices=STEPS + MAPS + SPARK_STEPS,
                         help="run these steps only (and what they read must come first: e.g. generate ingest clean "
                              "categories) and merge their medians into bench/results.json")
     parser.add_argument("--step", help=argparse.SUPPRESS)
