@@ -178,3 +178,20 @@ def test_bad_input_on_spark_is_the_same_one_line_error(tmp_path, spark_con):
     with pytest.raises(UserError, match="engine=spark reads parquet, csv, txt or a catalog table"):
         ingest_on_spark(spark_con, data_config("online_retail_ii", path=str(write_xlsx(tmp_path / "u.xlsx", uci_sheets()))),
                         tmp_path / "raw2")
+
+
+def test_a_catalog_table_is_ingested_on_spark_and_refused_with_the_fix_on_duckdb(tmp_path, spark_con):
+    rows = pd.DataFrame({"customer": ["a", "a", "b"], "date": ["2024-01-05", "2024-02-05", "2024-01-07"],
+                         "amount": ["30.00", "-10.00", "12.50"]})
+    spark_con.spark.createDataFrame(rows).createOrReplaceTempView("shop_lines")
+    data = data_config("transactions", path="shop_lines", format="table",
+                       columns={"customer_id": "customer", "invoice_date": "date", "amount": "amount"})
+    lines, facts = ingest_on_spark(spark_con, data, tmp_path / "raw")
+    from segmentation.data.normalise import normalise
+    expected = normalise(rows, data["columns"], None, "shop_lines")
+    got = pq.read_table(tmp_path / "raw").to_pandas()
+    assert lines == 3 and got["amount" if "amount" in got else "price"].tolist() == \
+        expected["amount" if "amount" in expected else "price"].tolist()
+    assert facts["time_of_day"] is False
+    with pytest.raises(UserError, match="data.format=table reads a catalog table, which only Spark does. Fix: add engine=spark"):
+        list(iter_transactions(data))

@@ -49,6 +49,8 @@ def open_source(data: Mapping) -> tuple[Path, str]:
     """Check the configured file exists and is not empty; return it with its format."""
     if not data.get("path"):
         raise UserError("data.path is not set. Fix: point it at your transactions file.")
+    if data.get("format") == "table":
+        detect_format(Path(str(data["path"])), "table")  # one line: tables are read on Spark only
     path = user_path(data["path"])
     if data.get("format") == "olist":  # a folder of the export's tables
         return olist.check_folder(path), "olist"
