@@ -195,3 +195,32 @@ def test_a_catalog_table_is_ingested_on_spark_and_refused_with_the_fix_on_duckdb
     assert facts["time_of_day"] is False
     with pytest.raises(UserError, match="data.format=table reads a catalog table, which only Spark does. Fix: add engine=spark"):
         list(iter_transactions(data))
+
+
+def test_without_pyspark_or_java_engine_spark_is_one_line_with_the_fix(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pyspark(name, *args, **kwargs):
+        if name.startswith("pyspark"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyspark)
+    with pytest.raises(UserError, match=r"engine=spark needs PySpark\. Fix: pip install -e '\.\[spark\]'"):
+        session({"master": "local[1]", "driver_memory": "1g", "shuffle_partitions": 1})
+
+
+def test_without_java_engine_spark_is_one_line_with_the_fix(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("from segmentation.engines.spark import session\n"
+            "session({'master': 'local[1]', 'driver_memory': '1g', 'shuffle_partitions': 1})\n")
+    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "JAVA_HOME": str(tmp_path / "no-java")},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == ("segmentation.errors.UserError: engine=spark could not start "
+                                                       "Java. Fix: install Java 17 and set JAVA_HOME, or use engine=duckdb.")

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import sqlglot
 from sqlglot import expressions as exp
+
+from segmentation.errors import UserError
 
 
 def to_spark(sql: str) -> str:
@@ -26,8 +29,14 @@ def to_spark(sql: str) -> str:
 
 def session(settings: Mapping):
     """A Spark session from `engine.spark` (master, driver_memory, shuffle_partitions, options).
-    Spark's web UI is off; times are UTC and timestamps without a zone, as in DuckDB."""
-    from pyspark.sql import SparkSession
+    Spark's web UI is off; times are UTC and timestamps without a zone, as in DuckDB. Without
+    PySpark or Java, one line and the fix."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UserError("engine=spark needs PySpark. Fix: pip install -e '.[spark]' (make install does), "
+                        "or use engine=duckdb.") from None
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
 
     builder = (SparkSession.builder.appName("segmentation").master(str(settings["master"]))
                .config("spark.driver.memory", str(settings["driver_memory"]))
@@ -41,7 +50,13 @@ def session(settings: Mapping):
     os.environ.setdefault("PYSPARK_PYTHON", str(options.get("spark.pyspark.python", sys.executable)))
     for key, value in options.items():
         builder = builder.config(str(key), str(value))
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as err:  # PySparkRuntimeError JAVA_GATEWAY_EXITED and kin: no usable Java
+        if "JAVA_GATEWAY_EXITED" in str(err) or "JAVA_HOME" in str(err):
+            raise UserError("engine=spark could not start Java. Fix: install Java 17 and set JAVA_HOME, "
+                            "or use engine=duckdb.") from None
+        raise
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
