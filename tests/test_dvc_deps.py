@@ -89,3 +89,18 @@ def test_editing_an_imported_function_makes_train_stale(tmp_path):
     assert unaffected, "every stage imports the edited file; nothing to compare with"
     for stage in unaffected:
         assert edited_dep not in changed_deps(stage), stage
+
+
+def test_every_stage_that_can_run_on_spark_reruns_when_the_engine_changes():
+    """A stage whose code opens the configured engine (engines/connect.py) must list the
+    `engine` param, or `dvc exp run -S engine=spark` keeps its DuckDB output and skips it."""
+    import yaml
+
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    connect = ROOT / "src" / "segmentation" / "engines" / "connect.py"
+    on_engine = {stage for stage, module in dvc_deps.stage_modules(ROOT / "dvc.yaml").items()
+                 if connect in dvc_deps.import_closure(module, ROOT / "src")}
+    assert {"ingest", "clean", "features", "snapshots", "eda"} <= on_engine
+    without = sorted(s for s in on_engine
+                     if not any((p if isinstance(p, str) else next(iter(p))) == "engine" for p in stages[s].get("params", [])))
+    assert not without, f"stages that open the engine but do not list the `engine` param: {without}"
