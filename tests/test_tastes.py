@@ -74,9 +74,26 @@ def test_card_lines_give_share_interval_and_the_average_or_say_nothing_stands_ou
     season = distinct_keys(months, segments, "month", SETTINGS, seed=0)
     assert taste_sentences(favourites, season, "A", 2, has_categories=True) == [
         "Buys more than others: mug (90% of its spend, range 90%\u201390%; all customers 50%).",
-        "Buys most in November: 80% of its spend against 50% for all customers."]
+        "Buys most in November: 80% of its spend, range 80%\u201380%, against 50% for all customers."]
     assert taste_sentences(favourites, season, "C", 2, has_categories=True) == [
         "No product category stands out: it buys like the average customer, within the noise.",
         "No season of its own: it buys across the year like the average customer, within the noise."]
     assert taste_sentences(None, season, "B", 2, has_categories=False) == [
-        "Buys most in March: 80% of its spend against 50% for all customers."]
+        "Buys most in March: 80% of its spend, range 80%\u201380%, against 50% for all customers."]
+
+
+def test_a_season_of_several_months_carries_the_band_of_their_summed_share():
+    """Customers alternate between 60 and 40 of their 100 in October and November: each month's
+    share moves, their sum (0.8 of the spend, the rest in March) does not. All customers:
+    October-November 40 x 80 + 40 x 20 = 4,000 of 8,000, 50%."""
+    segments = pd.Series({f"a{i}": "A" for i in range(40)} | {f"c{i}": "C" for i in range(40)})
+    months = spend_of({f"a{i}": {10: 60.0 if i % 2 else 20.0, 11: 20.0 if i % 2 else 60.0, 3: 20.0}
+                       for i in range(40)} | {f"c{i}": {10: 10.0, 11: 10.0, 3: 80.0} for i in range(40)},
+                      key="month")
+    season = distinct_keys(months, segments, "month", SETTINGS, seed=0)
+    own = season[season["segment"] == "A"]
+    assert sorted(own["month"]) == [10, 11]
+    assert (own["low"] < 0.4).all() and (own["high"] > 0.4).all()   # each month alone varies
+    assert own["together_low"].iloc[0] == pytest.approx(0.8) and own["together_high"].iloc[0] == pytest.approx(0.8)
+    assert taste_sentences(None, season, "A", 2, has_categories=False) == [
+        "Buys most in October\u2013November: 80% of its spend, range 80%\u201380%, against 50% for all customers."]

@@ -19,13 +19,15 @@ import pandas as pd
 
 def distinct_keys(spend: pd.DataFrame, segments: pd.Series, key: str, settings: Mapping, seed: int) -> pd.DataFrame:
     """One row per (segment, key) that the segment over-buys beyond the noise: segment, key,
-    share, low, high (the interval), overall (share among all customers), lift = share / overall;
+    share, low, high (the interval), overall (share among all customers), lift = share / overall,
+    and together_low, together_high: the interval of the summed share of all the keys the segment
+    over-buys (the same replicates), so several months said as one season carry their own band;
     best lift first within a segment.
 
     `spend`: customer_id, `key`, spend (>= 0); `segments`: segment per customer id (customers
     without a segment are left out). `settings`: bootstrap (replicates), interval (e.g. 0.9),
     min_lift (e.g. 1.25), min_customers (smaller segments get no verdict)."""
-    columns = ["segment", key, "share", "low", "high", "overall", "lift"]
+    columns = ["segment", key, "share", "low", "high", "overall", "lift", "together_low", "together_high"]
     spend = spend[spend["customer_id"].isin(segments.index)]
     matrix = spend.pivot_table(index="customer_id", columns=key, values="spend", aggfunc="sum", fill_value=0.0)
     if matrix.empty or matrix.to_numpy().sum() <= 0:
@@ -46,8 +48,10 @@ def distinct_keys(spend: pd.DataFrame, segments: pd.Series, key: str, settings: 
         shares = totals / np.maximum(totals.sum(axis=1, keepdims=True), 1e-12)
         low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
         keep = (overall > 0) & (low >= float(settings["min_lift"]) * overall)
+        together = np.quantile(shares[:, keep].sum(axis=1), [tail, 1 - tail]) if keep.any() else (0.0, 0.0)
         for i in np.flatnonzero(keep):
-            rows.append((segment, matrix.columns[i], share[i], low[i], high[i], overall[i], share[i] / overall[i]))
+            rows.append((segment, matrix.columns[i], share[i], low[i], high[i], overall[i], share[i] / overall[i],
+                         *together))
     found = pd.DataFrame(rows, columns=columns)
     return found.sort_values(["segment", "lift"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
@@ -99,6 +103,7 @@ def taste_sentences(favourites: pd.DataFrame, season: pd.DataFrame, segment, n_f
         lines.append("No season of its own: it buys across the year like the average customer, within the noise.")
     else:
         share, overall = months["share"].sum(), months["overall"].sum()
-        lines.append(f"Buys most in {months_text(months['month'])}: {_pct(share)} of its spend against "
-                     f"{_pct(overall)} for all customers.")
+        low, high = months["together_low"].iloc[0], months["together_high"].iloc[0]
+        lines.append(f"Buys most in {months_text(months['month'])}: {_pct(share)} of its spend, range "
+                     f"{_pct(low)}\u2013{_pct(high)}, against {_pct(overall)} for all customers.")
     return lines
