@@ -35,6 +35,16 @@ def test_online_retail_ii_xlsx_concatenates_both_sheets_and_fixes_real_quirks(uc
     assert frame["country"].iloc[6] == "Réunion"
 
 
+def test_xlsx_dates_at_midnight_beside_dates_with_a_time_are_one_format(tmp_path):
+    """Excel stores every date cell as a number; the reader hands a cell at midnight back as a
+    date and the others as datetimes, which, compared as text, looked like two formats."""
+    sheet = uci_sheets()["Year 2010-2011"]
+    sheet["InvoiceDate"] = pd.to_datetime(["2011-01-04 00:00", "2011-01-04 00:00", "2011-01-05 11:30"])
+    frame = read(write_xlsx(tmp_path / "shop.xlsx", {"Sheet1": sheet}), sheets=["Sheet1"])
+    assert frame["invoice_date"].tolist() == [pd.Timestamp("2011-01-04"), pd.Timestamp("2011-01-04"),
+                                              pd.Timestamp("2011-01-05 11:30")]
+
+
 def test_a_wrong_sheet_name_lists_the_sheets_found(uci_xlsx):
     with pytest.raises(UserError, match=r"sheet\(s\) \['Year 2011'\] not found.*Year 2009-2010.*Fix: set data.sheets"):
         read(uci_xlsx, sheets=["Year 2011"])
