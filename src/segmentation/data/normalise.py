@@ -140,12 +140,12 @@ def _id_strings(values: pd.Series) -> pd.Series:
 
 
 def _dates(values: pd.Series, name: str, date_format: str | None, source: str, row) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
-    elif pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime"):
+    if pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime"):
         # typed spreadsheet cells: calamine gives a cell at midnight as a date, the others as
         # datetimes; as text the two would look like two formats
-        parsed = pd.to_datetime(values)
+        values = pd.to_datetime(values)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
     elif pd.api.types.is_numeric_dtype(values) and not date_format:
         example = values.dropna().iloc[0] if values.notna().any() else "?"
         raise UserError(
