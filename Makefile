@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 SCALES ?= 1 10
 REPEATS ?= 3
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
+# one xdist worker per core; an end-to-end module's tests stay on one worker (tests/conftest.py)
+PARALLEL ?= -n auto --maxprocesses 4 --dist loadgroup --durations 15
 
 .PHONY: help install repro test test-fast params profile grid ui select serve bench
 
@@ -19,14 +21,14 @@ $(VENV)/.installed: pyproject.toml
 repro: install          ## rebuild every pipeline output from the data (DVC)
 	$(RUN) dvc repro
 
-test: install           ## the whole suite, slow end-to-end tests included
-	$(RUN) pytest -q
+test: install           ## the whole suite, slow end-to-end tests included, on every core (at most 4)
+	$(RUN) pytest -q $(PARALLEL)
 
 test-fast: install      ## skip the slow end-to-end tests
-	$(RUN) pytest -q -m "not slow"
+	$(RUN) pytest -q $(PARALLEL) -m "not slow"
 
 params: install         ## rewrite params.yaml from conf/ (the default composition)
-	$(RUN) python -m segmentation.config
+	$(RUN) python -m segmentation.params
 
 profile: install        ## measure the ingested data against the published Online Retail II figures
 	$(RUN) python scripts/profile_reference.py
@@ -35,7 +37,7 @@ grid: install           ## the design card's 84-run sweep, tracked under one MLf
 	$(RUN) python -m segmentation.train experiment=grid
 
 ui: install             ## the MLflow UI on http://127.0.0.1:5000 (this machine only; UI_PORT=<n> to change), latest sweep link first
-	-$(RUN) MLFLOW_TRACKING_URI="sqlite:///$(CURDIR)/mlruns/mlflow.db" python -m segmentation.tracking.ui_link \
+	-$(RUN) MLFLOW_TRACKING_URI="sqlite:///$(CURDIR)/mlruns/mlflow.db" python -m segmentation.ui \
 	  --port $(or $(UI_PORT),5000)
 	$(RUN) mlflow ui --backend-store-uri "sqlite:///$(CURDIR)/mlruns/mlflow.db" \
 	  --default-artifact-root "$(CURDIR)/mlruns/artifacts" --host 127.0.0.1 --port $(or $(UI_PORT),5000)

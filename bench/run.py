@@ -54,7 +54,8 @@ def run_step(step: str, work: Path, scale: float) -> None:
     """Run one step in this process (called in a child process by `measure`)."""
     import importlib
 
-    from segmentation.config import compose
+    from segmentation.common.config import compose
+    from segmentation.stage import STAGES
 
     variants = {"train_umap": ["projection=umap"], "train_tsne": ["projection=tsne"],
                 # the features stage computing the interest features too (into its own file)
@@ -72,9 +73,8 @@ def run_step(step: str, work: Path, scale: float) -> None:
     cfg = compose(overrides(work, scale) + variants.get(step, []))
     step = {"train_umap": "train", "train_tsne": "train", "features_interests": "features"}.get(
         step, step.removesuffix("_spark"))
-    module = importlib.import_module(f"segmentation.stages.{step}")  # the stage's own code, as `dvc repro` runs it
-    run = {"generate": "generate_step", "ingest": "ingest_step", "clean": "clean_step"}.get(step, "run")
-    getattr(module, run)(cfg)
+    module, function = STAGES[step].split(":")  # the stage's own code, as `dvc repro` runs it
+    getattr(importlib.import_module(module), function)(cfg)
 
 
 # runs a command and prints its peak RSS (KB on Linux) last on stderr: exact per child, no GNU time needed
@@ -191,16 +191,16 @@ print(time.perf_counter() - started)
 OURS = r'''
 import sys, time
 started = time.perf_counter()
-from segmentation.config import compose
-from segmentation.catalog import Catalog
-from segmentation.stages import features
-from segmentation.steps.clean import clean_step
-from segmentation.steps.ingest import ingest_step
-from segmentation.preprocess import select_features
-from segmentation.models import make_pipeline, fit_labels
-from segmentation.evaluation import quality
+from segmentation.common.config import compose
+from segmentation.common.catalog import Catalog
+from segmentation.cleaning.run import run as clean
+from segmentation.data.run import run as ingest
+from segmentation.features.run import customer_features
+from segmentation.features.selection import select_features
+from segmentation.models.estimators import make_pipeline, fit_labels
+from segmentation.models.evaluation import quality
 cfg = compose([*sys.argv[2:], "features=rfm"])
-ingest_step(cfg); clean_step(cfg); features.run(cfg)
+ingest(cfg); clean(cfg); customer_features(cfg)
 import pandas as pd
 X, _ = select_features(pd.read_parquet(Catalog(cfg).features), cfg.features)
 for k in range(2, 11):

@@ -1,15 +1,20 @@
-"""Keep each dvc.yaml stage's code deps equal to the files its entry module imports.
+"""Keep each dvc.yaml stage's code deps equal to the code its entry module imports.
 
-Hand-written deps miss files that stages import (often lazily, inside functions), so a
-change to such a file leaves the stage stale while `dvc status` says it is up to date.
-This derives each stage's code deps from its `python -m <module>` cmd by following the
-imports with `ast`, without importing anything.
+Hand-written deps miss code that stages import (often lazily, inside functions), so a change
+to it leaves the stage stale while `dvc status` says it is up to date. This derives each
+stage's code deps from its cmd by following the imports with `ast`, without importing
+anything. `python -m segmentation.stage <name>` runs the function `STAGES[name]` names in
+src/segmentation/stage.py, so both that module and the function's module are followed.
+
+Deps are listed at the granularity a reader understands: a step folder of the package
+(`src/segmentation/features`) for every file imported inside it, a file for a module at the
+package root (`src/segmentation/stage.py`).
 
     python scripts/dvc_deps.py         # report missing and stale code deps; exit 1 if any is missing
     python scripts/dvc_deps.py --fix   # rewrite the deps: blocks of dvc.yaml (comments and order kept)
 
-Only Python files under src/ count as code deps; every other dep (data paths such as
-`${paths.clean}`, or a non-Python file under src/) is left alone.
+Only code under src/ counts as a code dep; every other dep (data paths such as `${paths.clean}`)
+is left alone.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+WIDTH = 118  # dvc.yaml's line length
 
 
 def module_file(module: str, src_root: Path) -> Path | None:
@@ -84,40 +90,74 @@ def import_closure(module: str, src_root: Path) -> set[Path]:
     return files
 
 
-def stage_modules(dvc_yaml: Path) -> dict[str, str]:
-    """Stage name -> the module its cmd runs with `python -m`; stages without one are skipped."""
+def dispatched(module: str, argument: str, src_root: Path) -> str | None:
+    """The module of the function a dispatcher module's `STAGES[argument]` ("module:function")
+    names, or None when `module` holds no STAGES table or not that name."""
+    path = module_file(module, src_root)
+    if path is None:
+        return None
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
+        if any(isinstance(t, ast.Name) and t.id == "STAGES" for t in targets) and node.value is not None:
+            target = ast.literal_eval(node.value).get(argument)
+            return target.split(":")[0] if target else None
+    return None
+
+
+def stage_commands(dvc_yaml: Path) -> dict[str, list[str]]:
+    """Stage name -> the modules its cmd executes: the one `python -m` runs, then the module a
+    dispatcher (`python -m segmentation.stage <name>`) calls; stages without one are skipped."""
     stages = (yaml.safe_load(Path(dvc_yaml).read_text()) or {}).get("stages") or {}
+    src_root = Path(dvc_yaml).resolve().parent / "src"
     modules = {}
     for stage, spec in stages.items():
         cmds = spec.get("cmd", []) if isinstance(spec, dict) else []
         for cmd in [cmds] if isinstance(cmds, str) else cmds:
             words = shlex.split(cmd)
             if "-m" in words[:-1]:
-                modules[stage] = words[words.index("-m") + 1]
+                position = words.index("-m") + 1
+                ran = [words[position]]
+                target = dispatched(words[position], words[position + 1], src_root) if len(words) > position + 1 else None
+                modules[stage] = ran + ([target] if target else [])
                 break
     return modules
 
 
+def stage_modules(dvc_yaml: Path) -> dict[str, str]:
+    """Stage name -> the module holding its logic (the dispatched one, else the one `-m` runs)."""
+    return {stage: modules[-1] for stage, modules in stage_commands(dvc_yaml).items()}
+
+
 def _is_code(dep: str) -> bool:
-    return dep.startswith("src/") and dep.endswith(".py")
+    return dep.startswith("src/") and "${" not in dep
 
 
-def expected_code_deps(module: str, repo_root: Path) -> list[str]:
-    """Repo-relative, sorted files that `python -m module` executes (a package runs its __main__)."""
+def granular(path: Path, src_root: Path) -> str:
+    """The dep that covers a file of src_root: its step folder (`src/<package>/<folder>`), or
+    the file itself at a package's root."""
+    parts = path.relative_to(src_root).parts
+    return "/".join(("src", *parts[:2])) if len(parts) > 2 else "/".join(("src", *parts))
+
+
+def expected_code_deps(modules: str | list[str], repo_root: Path) -> list[str]:
+    """Repo-relative, sorted code deps (step folders and root files) that running `modules`
+    executes (a package runs its __main__)."""
     src_root = Path(repo_root).resolve() / "src"
-    files = import_closure(module, src_root)
-    if module_file(module, src_root) == src_root.joinpath(*module.split("."), "__init__.py"):
-        files |= import_closure(f"{module}.__main__", src_root)
-    return sorted(path.relative_to(Path(repo_root).resolve()).as_posix() for path in files)
+    files: set[Path] = set()
+    for module in [modules] if isinstance(modules, str) else modules:
+        files |= import_closure(module, src_root)
+        if module_file(module, src_root) == src_root.joinpath(*module.split("."), "__init__.py"):
+            files |= import_closure(f"{module}.__main__", src_root)
+    return sorted({granular(path, src_root) for path in files})
 
 
 def check(repo_root: Path = REPO_ROOT) -> dict[str, tuple[list[str], list[str]]]:
-    """Stage -> (code files it imports but does not list, listed code files it does not import)."""
+    """Stage -> (code it imports but does not list, listed code it does not import)."""
     dvc_yaml = Path(repo_root) / "dvc.yaml"
     stages = yaml.safe_load(dvc_yaml.read_text())["stages"]
     result = {}
-    for stage, module in stage_modules(dvc_yaml).items():
-        expected = set(expected_code_deps(module, repo_root))
+    for stage, modules in stage_commands(dvc_yaml).items():
+        expected = set(expected_code_deps(modules, repo_root))
         listed = {dep for dep in stages[stage].get("deps") or [] if isinstance(dep, str) and _is_code(dep)}
         result[stage] = (sorted(expected - listed), sorted(listed - expected))
     return result
@@ -127,38 +167,48 @@ def _value(mapping: yaml.MappingNode, key: str):
     return next((value for k, value in mapping.value if k.value == key), None)
 
 
+def deps_lines(indent: str, data: list[str], code: list[str], width: int = WIDTH) -> list[str]:
+    """`deps:` as one flow list: the data deps, then the code deps from a new line, wrapped at `width`."""
+    lines, line = [], f"{indent}deps: ["
+    for group in (data, code):
+        if group and not line.endswith("["):
+            lines.append(line + ",\n")
+            line = indent + "  "
+        for position, dep in enumerate(group):
+            dep = f'"{dep}"' if any(c in dep for c in "{}[],#") else dep  # plain in a flow list otherwise
+            piece = dep if position == 0 else f", {dep}"
+            if len(line) + len(piece) + 1 > width and line.strip():
+                lines.append(line + ",\n")
+                line, piece = indent + "  ", dep
+            line += piece
+    return lines + [line + "]\n"]
+
+
 def fix(repo_root: Path = REPO_ROOT) -> bool:
-    """Rewrite dvc.yaml so each stage's code deps are exactly its closure, sorted, after
-    its other deps. Only the deps: item lines change. Returns whether the file changed."""
+    """Rewrite dvc.yaml so each stage's code deps are exactly its closure, sorted, after its
+    other deps, as one flow list (`deps_lines`); a comment among block-list deps moves above
+    `deps:`. Only the deps lines change. Returns whether the file changed."""
     dvc_yaml = Path(repo_root) / "dvc.yaml"
     text = dvc_yaml.read_text()
     lines = text.splitlines(keepends=True)
     stages_node = _value(yaml.compose(text), "stages")
     edits = []  # (first line, last line + 1, new lines), applied bottom-up
-    for stage, module in stage_modules(dvc_yaml).items():
+    for stage, modules in stage_commands(dvc_yaml).items():
         spec = _value(stages_node, stage)
-        expected = expected_code_deps(module, repo_root)
-        deps = _value(spec, "deps")
-        if deps is None or deps.flow_style or any(not isinstance(n, yaml.ScalarNode) for n in deps.value):
-            raise SystemExit(f"dvc.yaml: stage {stage!r}: give it a block list of deps (one path a line) to use --fix")
-        first, last = deps.value[0].start_mark.line, deps.value[-1].start_mark.line
-        item_prefix = lines[first][: lines[first].index("-") + 2]  # e.g. "      - "
-        kept, code_lines, pending_comments = [], {}, []
-        for number in range(first, last + 1):
-            line = lines[number]
-            item = next((node for node in deps.value if node.start_mark.line == number), None)
-            if item is None:  # a comment or blank line travels with the item below it
-                pending_comments.append(line)
-            elif _is_code(item.value):
-                code_lines[item.value] = pending_comments + [line]
-                pending_comments = []
-            else:
-                kept += pending_comments + [line]
-                pending_comments = []
-        for dep in expected:
-            kept += code_lines.get(dep, [f"{item_prefix}{dep}\n"])
-        if kept != lines[first: last + 1]:
-            edits.append((first, last + 1, kept))
+        key, deps = next(((k, v) for k, v in spec.value if k.value == "deps"), (None, None))
+        if deps is None or any(not isinstance(n, yaml.ScalarNode) for n in deps.value):
+            raise SystemExit(f"dvc.yaml: stage {stage!r}: give it a list of deps (paths) to use --fix")
+        first = key.start_mark.line
+        last = deps.end_mark.line if deps.flow_style else deps.value[-1].start_mark.line
+        comments = [line.strip() for line in lines[first + 1: last + 1] if line.strip().startswith("#")]
+        comments += [line[line.index(" #") + 1:].strip() for line in lines[first: last + 1]
+                     if " #" in line and not line.strip().startswith("#")]
+        indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+        data = [node.value for node in deps.value if not _is_code(node.value)]
+        new = [f"{indent}{comment}\n" for comment in comments]
+        new += deps_lines(indent, data, expected_code_deps(modules, repo_root))
+        if new != lines[first: last + 1]:
+            edits.append((first, last + 1, new))
     for start, stop, new in sorted(edits, reverse=True):
         lines[start:stop] = new
     changed = "".join(lines) != text

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from segmentation.catalog import Catalog, user_path
-from segmentation.config import load_params
-from segmentation.errors import UserError, cli
+from segmentation.common.catalog import Catalog, user_path
+from segmentation.common.config import load_params
+from segmentation.common.errors import UserError, cli
 
 #: (key, label, published value as text, numeric target or None)
 TARGETS = [

@@ -1,5 +1,7 @@
-"""The layout's rules, checked on the code itself: entry points at the edge, no cycles, one
-catalog for artifact paths, small modules and functions, algorithms added by config alone."""
+"""The layout's rules, checked on the code itself: commands at the package root and nowhere
+else, step folders in the order of the flow with no arrow back up, no two modules of one name,
+no cycles, one catalog for artifact paths, small modules and functions, algorithms added by
+config alone."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from segmentation.config import compose
+from segmentation.common.config import compose
 
 spec = importlib.util.spec_from_file_location("dvc_deps", ROOT / "scripts" / "dvc_deps.py")
 dvc_deps = importlib.util.module_from_spec(spec)
@@ -23,7 +25,12 @@ spec.loader.exec_module(dvc_deps)
 
 SRC = ROOT / "src"
 PACKAGE = SRC / "segmentation"
-COMMANDS = {"segmentation.train", "segmentation.select", "segmentation.assign", "segmentation.prepare"}
+#: the step folders in the order of the flow: a folder imports only the folders before it
+FLOW = ["common", "engines", "tracking", "data", "cleaning", "features", "company", "models", "maintenance",
+        "marketing", "reporting", "dashboard", "serving", "sweeps"]
+#: file names several folders use by convention: a package's `__init__.py`, and `run.py`, the
+#: edge of a step (its DVC stages, and what its commands call)
+SHARED_NAMES = {"__init__.py", "run.py"}
 
 
 def module_name(path: Path) -> str:
@@ -31,14 +38,63 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def runs_as_main(path: Path) -> bool:
+    """A module meant to be run (`python -m`): a `__main__.py`, or one with a `__main__` guard."""
+    return path.name == "__main__.py" or any(
+        isinstance(node, ast.If) and "__main__" in ast.unparse(node.test) for node in ast.parse(path.read_text()).body)
+
+
+ENTRY_POINTS = {module_name(p) for p in PACKAGE.rglob("*.py") if runs_as_main(p)}
+
+
 def is_entry_point(name: str) -> bool:
-    return name in COMMANDS or name == "segmentation.stages" or name.startswith("segmentation.stages.")
+    return name in ENTRY_POINTS
+
+
+def folder_of(name: str) -> str | None:
+    """The step folder a module belongs to (None at the package root)."""
+    parts = name.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and (PACKAGE / parts[1]).is_dir()) else None
 
 
 def project_imports() -> dict[str, set[str]]:
     """Module -> the project modules it imports (function-level imports included)."""
     modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     return {name: {m for m in dvc_deps.imported_modules(path, SRC) if m in modules} for name, path in modules.items()}
+
+
+def test_the_commands_are_found_by_their_main_guard_and_are_the_package_root():
+    """Every module at the package root is a command, and every command is at the root."""
+    root_modules = {module_name(p) for p in PACKAGE.glob("*.py") if p.name != "__init__.py"}
+    assert root_modules == ENTRY_POINTS
+    assert {"segmentation.train", "segmentation.select", "segmentation.assign", "segmentation.prepare",
+            "segmentation.stage"} <= ENTRY_POINTS
+
+
+def test_every_folder_is_a_step_of_the_flow():
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders == set(FLOW)
+
+
+def test_the_tests_mirror_the_code():
+    """tests/<step>/ for each step folder; besides them only the end-to-end tests (pipeline/) and
+    the real layouts the tests build (layouts/)."""
+    folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and not p.name.startswith((".", "__"))}
+    assert folders == set(FLOW) | {"pipeline", "layouts"}
+    assert all(list((ROOT / "tests" / step).glob("test_*.py")) for step in FLOW)
+
+
+def test_folders_import_only_the_folders_before_them_in_the_flow():
+    """No arrow runs back up: a kit lives below its users (plot style in common, segment names in models)."""
+    back = sorted(f"{name} -> {other}" for name, imported in project_imports().items()
+                  if (here := folder_of(name)) for other in imported
+                  if (there := folder_of(other)) and FLOW.index(there) > FLOW.index(here))
+    assert back == []
+
+
+def test_no_two_modules_share_a_file_name():
+    names = [p.name for p in PACKAGE.rglob("*.py") if p.name not in SHARED_NAMES]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
 
 
 def test_nothing_imports_an_entry_point():
@@ -48,7 +104,7 @@ def test_nothing_imports_an_entry_point():
 
 
 def test_entry_points_import_no_other_entry_point():
-    offenders = {name: sorted(m for m in imported if is_entry_point(m) and m != "segmentation.stages")
+    offenders = {name: sorted(m for m in imported if is_entry_point(m))
                  for name, imported in project_imports().items() if is_entry_point(name)}
     assert not {k: v for k, v in offenders.items() if v}
 
@@ -98,7 +154,7 @@ def test_modules_and_functions_stay_small():
 def test_every_model_config_composes_builds_its_target_and_names_its_runs(model, run_name):
     from hydra.utils import get_class
 
-    from segmentation.models import make_pipeline
+    from segmentation.models.estimators import make_pipeline
     from segmentation.tracking.runs import run_name as name_of
 
     cfg = compose([f"model={model}"])
@@ -110,7 +166,7 @@ def test_every_model_config_composes_builds_its_target_and_names_its_runs(model,
 def test_a_new_algorithm_is_one_yaml_file(tmp_path, monkeypatch):
     """Birch, unknown to the code, is declared in conf/ alone: it fits, is seeded where it can be,
     and names its runs."""
-    from segmentation.models import fit_labels, make_pipeline
+    from segmentation.models.estimators import fit_labels, make_pipeline
     from segmentation.tracking.runs import run_name
 
     shutil.copytree(ROOT / "conf", tmp_path / "conf")
@@ -127,3 +183,14 @@ def test_a_new_algorithm_is_one_yaml_file(tmp_path, monkeypatch):
                      columns=["recency", "frequency", "monetary"])
     labels = fit_labels(make_pipeline(cfg.features, cfg.model, seed=0), X)
     assert len(set(labels)) == 3 and len(set(labels[:50])) == 1
+
+
+def test_the_readme_shows_the_tree_as_it_is():
+    """The README's architecture block lists every step folder once, in the order of the flow, and
+    every command, and nothing that does not exist."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Architecture", 1)[1].split("```", 2)[1]
+    folders = re.findall(r"^  ([a-z_]+)/ ", block, re.M)
+    assert folders == FLOW
+    [commands] = [line.split("(the commands)")[0].split() for line in block.splitlines() if "(the commands)" in line]
+    assert {f"segmentation.{name.removesuffix('.py')}" for name in commands} == ENTRY_POINTS

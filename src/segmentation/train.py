@@ -4,22 +4,25 @@
     python -m segmentation.train -m features=rfm,rfm_extras model=kmeans,gmm 'model.n_clusters=range(2,11)'
     python -m segmentation.train experiment=grid             # the design card's full grid (84 runs)
 
-The DVC stage `train` calls the same `tracked_training(cfg)` with params.yaml. `--help` prints
+The DVC stage `train` calls the same `models.run.train` with params.yaml (and writes its outputs). `--help` prints
 the usage, examples and every key (conf/config.yaml, hydra.help).
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
-from segmentation.errors import EXIT_USER_ERROR, as_user_error, cli
-from segmentation.project import project_root
+from segmentation.common.errors import EXIT_USER_ERROR, as_user_error, cli
+from segmentation.common.project import project_root
+from segmentation.common.validation import check
+from segmentation.maintenance.run import measure_in_training_run
+from segmentation.models.run import train
 from segmentation.tracking.runs import parent_run_id_for
-from segmentation.tracking.training_run import tracked_training
-from segmentation.validation import check
 
 
 def run_job(cfg: DictConfig) -> float:
@@ -31,7 +34,7 @@ def run_job(cfg: DictConfig) -> float:
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     parent = parent_run_id_for(hydra_cfg.sweep.dir) if multirun else None
     try:
-        return float(tracked_training(cfg, parent_run_id=parent).get("silhouette", float("nan")))
+        return float(train_once(cfg, parent).get("silhouette", float("nan")))
     except Exception as err:  # noqa: BLE001 - a sweep must survive any job's failure
         user_error = as_user_error(err)
         message = f"{user_error}" if user_error else f"{type(err).__name__}: {err}"
@@ -39,6 +42,14 @@ def run_job(cfg: DictConfig) -> float:
         if multirun:
             return float("nan")
         raise SystemExit(EXIT_USER_ERROR if user_error else 1) from None
+
+
+def train_once(cfg: DictConfig, parent_run_id: str | None = None) -> dict:
+    """One tracked training run (its metrics and run id); with `stability.enabled`, the
+    maintenance study in the same run."""
+    with tempfile.TemporaryDirectory() as scratch:
+        trained = train(cfg, Path(scratch), parent_run_id, measure_in_training_run if cfg.stability.enabled else None)
+    return {**trained.metrics, "run_id": trained.run_id}
 
 
 @hydra.main(config_path=str(project_root() / "conf"), config_name="config", version_base="1.3")

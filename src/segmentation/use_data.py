@@ -16,11 +16,18 @@ import argparse
 import shlex
 import sys
 
-from segmentation.config import compose, write_params
-from segmentation.data_choice import apply_overrides, check_name, current_default, is_global, render, set_default
-from segmentation.errors import UserError, cli
-from segmentation.money import check_currency
-from segmentation.project import project_root
+from segmentation.common.config import compose, write_params
+from segmentation.common.errors import UserError, cli
+from segmentation.common.money import check_currency
+from segmentation.common.project import project_root
+from segmentation.data.choice import (
+    apply_overrides,
+    check_name,
+    current_default,
+    is_global,
+    render,
+    set_default,
+)
 
 
 def use_data(name: str, template: str | None, overrides: list[str]) -> str:

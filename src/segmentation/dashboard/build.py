@@ -8,12 +8,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 from omegaconf import DictConfig
 
-from segmentation.catalog import Catalog, read_json, require
-from segmentation.config import required
+from segmentation.common.catalog import Catalog, read_json, require
+from segmentation.common.config import required
+from segmentation.common.figure_style import GREY, PALETTE
+from segmentation.common.money import prefix, unit
 from segmentation.dashboard import data
-from segmentation.money import prefix, unit
-from segmentation.reporting.named import segment_names
-from segmentation.reporting.plots.style import GREY, PALETTE
+from segmentation.models.naming import segment_names
 
 FIX = "run `dvc repro dashboard` (it runs the stages before it)."
 

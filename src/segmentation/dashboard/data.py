@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import duckdb
-import numpy as np
 import pandas as pd
+
+from segmentation.common.sampling import sample_rows
 
 NO_REGION = "(none)"
 
@@ -101,9 +102,10 @@ def monthly_cube(lines: pd.DataFrame, customers: pd.DataFrame, segment_order: Se
 def map_sample(points: pd.DataFrame, row_of: Mapping[str, int], max_points: int, seed: int) -> dict:
     """The 2-D map's points (customer row index, x, y), a seeded sample above `max_points`."""
     points = points[points["customer_id"].astype(str).isin(row_of)]
-    sampled = len(points) > max_points
+    rows = sample_rows(len(points), max_points, seed)
+    sampled = rows is not None
     if sampled:
-        points = points.iloc[np.sort(np.random.default_rng(seed).choice(len(points), max_points, replace=False))]
+        points = points.iloc[rows]
     return {"row": points["customer_id"].astype(str).map(row_of).astype(int).tolist(),
             "x": points["x"].round(4).tolist(), "y": points["y"].round(4).tolist(), "sampled": bool(sampled),
             "total": int(len(row_of))}

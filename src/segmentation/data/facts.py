@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from segmentation.common.errors import UserError
 from segmentation.data.schema import OPTIONAL
-from segmentation.errors import UserError
 
 
 def frame_facts(frame: pd.DataFrame) -> dict:

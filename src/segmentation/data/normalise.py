@@ -14,8 +14,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from segmentation.common.errors import UserError
 from segmentation.data.schema import ARROW_SCHEMA, OPTIONAL, REQUIRED
-from segmentation.errors import UserError
 
 
 def check_columns(found: list[str], columns: Mapping[str, str | None], source: str) -> None:

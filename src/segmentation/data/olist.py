@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from segmentation.catalog import user_path
+from segmentation.common.catalog import user_path
+from segmentation.common.config import required
+from segmentation.common.errors import UserError
 from segmentation.data.schema import ARROW_SCHEMA, EXTRA_COLUMNS
-from segmentation.config import required
-from segmentation.errors import UserError
 
 #: the export's published file names (data.files overrides them one by one)
 PUBLISHED_FILES = {

@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from segmentation.catalog import user_path
+from segmentation.common.catalog import user_path
+from segmentation.common.errors import UserError
 from segmentation.data import olist
 from segmentation.data.normalise import check_columns, normalise
 from segmentation.data.schema import OPTIONAL
-from segmentation.errors import UserError
 
 FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xlsx", ".csv": "csv", ".txt": "txt", ".dat": "txt",
            ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}

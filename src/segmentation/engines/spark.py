@@ -19,7 +19,7 @@ import pandas as pd
 import sqlglot
 from sqlglot import expressions as exp
 
-from segmentation.errors import UserError
+from segmentation.common.errors import UserError
 
 
 def to_spark(sql: str) -> str:

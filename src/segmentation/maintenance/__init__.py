@@ -1,7 +1,5 @@
-"""The maintenance study: how long a segmentation stays valid, and how often to refresh it.
-
-- `study`: fit at the baseline snapshot, replay every later snapshot (pure, on feature tables);
-- `recommendation`: the refresh interval and its plain-language advice, as structured fields;
-- `snapshot_tables`: the snapshot feature tables the study reads (catalog or a precomputed folder);
-- `outputs`: the curve figure and the CSV/JSON files.
-"""
+"""The maintenance contract (stage `stability`): how long a segmentation stays valid and how
+often to refresh it. `study` (baseline vs later snapshots, pure), `noise` (the band with no
+drift), `recommendation` and `verdict` (the interval, or why there is none), `sensitivity`
+(neighbouring configurations), `snapshot_tables` (what the study reads), `study_files` and
+`curve_figure` (its outputs), `run` (the stage)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-from segmentation.progress import progress
+from segmentation.common.progress import progress
 
 BAND_PERCENTILES = (5, 50, 95)
 INTERVAL_PERCENTILES = (2.5, 97.5)

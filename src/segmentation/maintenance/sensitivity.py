@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from segmentation.config import required
-from segmentation.progress import progress
+from segmentation.common.config import required
+from segmentation.common.progress import progress
 
 
 def neighbours(model: Mapping) -> tuple[str, list]:

@@ -14,12 +14,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.catalog import Catalog, read_json, user_path
-from segmentation.cutoffs import BASELINE, data_span, default_cutoff, snapshot_plan
-from segmentation.errors import UserError
-from segmentation.features import with_membership
+from segmentation.common.catalog import Catalog, read_json, user_path
+from segmentation.common.errors import UserError
+from segmentation.features.cutoffs import (
+    BASELINE,
+    data_span,
+    default_cutoff,
+    snapshot_plan,
+)
+from segmentation.features.precomputed import check_series, read_snapshot_series
+from segmentation.features.rfm import with_membership
 from segmentation.maintenance.sensitivity import sensitivity as sensitivity_of
-from segmentation.maintenance.series import check_series, read_snapshot_series
 from segmentation.maintenance.study import temporal_stability
 
 CUMULATIVE = ("frequency", "total_invoices")  # per-customer totals that can only grow in cumulative snapshots

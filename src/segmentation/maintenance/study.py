@@ -29,20 +29,29 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
-from segmentation.config import required
-from segmentation.cutoffs import BASELINE
-from segmentation.errors import UserError
-from segmentation.evaluation import bootstrap_stability
+from segmentation.common.config import required
+from segmentation.common.errors import UserError
+from segmentation.common.sampling import sample_rows
+from segmentation.common.validation import require_valid
+from segmentation.features.cutoffs import BASELINE
+from segmentation.features.selection import (
+    preprocessor_for,
+    select_customers,
+    wholesaler_policy,
+)
 from segmentation.maintenance.noise import ari_interval, band, seed_agreement
 from segmentation.maintenance.recommendation import cost_tradeoff, recommend
 from segmentation.maintenance.verdict import decide, usable
-from segmentation.models import NOISE, ModelFailure, fit_labels, make_pipeline
-from segmentation.preprocess import preprocessor_for, select_customers, wholesaler_policy
-from segmentation.training import refit_or_dissolve, segments
+from segmentation.models.estimators import (
+    NOISE,
+    ModelFailure,
+    fit_labels,
+    make_pipeline,
+)
+from segmentation.models.evaluation import bootstrap_stability
+from segmentation.models.fitting import refit_or_dissolve, segments
 
 SUMMARY_OFFSETS = {"ari_j15": "J+15", "ari_m1": "M+1", "ari_m3": "M+3", "ari_m6": "M+6", "ari_m12": "M+12"}
-CURVES = ("keep_vs_refit", "baseline_vs_refit")
-POPULATIONS = ("all", "existing")  # refit on every customer at the snapshot, or only those of the baseline
 
 
 def matched(reference: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -114,8 +123,8 @@ def baseline_noise(baseline_X: pd.DataFrame, labels: np.ndarray, features: Mappi
     `noise_max_customers`, both refit a seeded sample of the baseline (the refits dominate the
     study's time on large customer bases)."""
     limit = int(required(stability, "noise_max_customers", "stability"))
-    if len(baseline_X) > limit:
-        rows = np.sort(np.random.default_rng(seed).choice(len(baseline_X), limit, replace=False))
+    rows = sample_rows(len(baseline_X), limit, seed)
+    if rows is not None:
         baseline_X, labels = baseline_X.iloc[rows], labels[rows]
     seeds = [seed + 1 + i for i in range(int(required(stability, "noise_seeds", "stability")))]
     values = seed_agreement(labels, lambda s: _refit_or_nan(make_pipeline(features, model, s), baseline_X), seeds)
@@ -147,11 +156,9 @@ def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, in
     from sklearn.pipeline import Pipeline
 
     curve = required(stability, "curve", "stability")
-    if curve not in CURVES:
-        raise UserError(f"stability.curve='{curve}' is unknown. Fix: use one of {list(CURVES)}.")
+    require_valid("stability.curve", curve)
     population = required(stability, "population", "stability")
-    if population not in POPULATIONS:
-        raise UserError(f"stability.population='{population}' is unknown. Fix: use one of {list(POPULATIONS)}.")
+    require_valid("stability.population", population)
     chosen = select_customers(tables[BASELINE], features)
     baseline_X, selection = chosen.X, chosen.report
     baseline_model = make_pipeline(features, model, seed)

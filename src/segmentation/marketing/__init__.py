@@ -1,2 +1,4 @@
-"""What marketing acts on, as pure functions on frames: expected revenue (BTYD models) and its
-holdout check, the +10 % plan, classic RFM scores, movement between segments, campaign export."""
+"""What marketing acts on (stage `value`): expected revenue (`expected_revenue`, BTYD models)
+with its holdout check (`holdout`) and trust (`trust`), the +10 % plan (`plan`), classic RFM
+scores (`rfm_scores`), movement between segments (`movement`), the campaign export
+(`campaign`), their files and figures, and the stage (`run`)."""

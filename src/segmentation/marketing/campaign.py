@@ -24,9 +24,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from segmentation.catalog import atomic_path
-from segmentation.errors import UserError
-from segmentation.reporting.naming import actions_for
+from segmentation.common.catalog import atomic_path
+from segmentation.common.errors import UserError
+from segmentation.models.naming import actions_for
 
 COLUMNS = ["customer_id", "segment", "segment_name", "last_purchase_date", "orders", "spend",
            "expected_revenue_next_quarter", "probability_active", "suggested_action"]

@@ -14,8 +14,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from segmentation.errors import UserError
-from segmentation.marketing.value import btyd_inputs, fit_value_models, predict
+from segmentation.common.errors import UserError
+from segmentation.marketing.expected_revenue import (
+    btyd_inputs,
+    fit_value_models,
+    predict,
+)
 
 
 def calibration_deciles(predicted: pd.Series, actual: pd.Series, groups: int = 10) -> pd.DataFrame:

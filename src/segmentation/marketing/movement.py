@@ -1,6 +1,6 @@
 """Who moved between segments: between the baseline segmentation and the current one, or
 between two consecutive refreshes. Pure functions on frames `customer_id, segment`
-(the figure: `reporting.plots.movement`).
+(the figure: `value_figures.draw_transitions`).
 
 Segments may be names or ids; they are written as text (id 3 becomes "3") so that the New and
 Lapsed labels sit in the same column. A customer only in `now` comes from "New"; a customer

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from segmentation.errors import UserError
+from segmentation.common.errors import UserError
 
 
 def _needed(gap: float, order_value: pd.Series) -> pd.Series:

@@ -1,5 +1,5 @@
 """Classic RFM scores and named RFM segments: the transparent baseline a marketer already knows,
-shown beside the clusters. Pure functions on the customer table (`segmentation.features`).
+shown beside the clusters. Pure functions on the customer table (`segmentation.features.rfm`).
 
 **Scores.** R, F and M are quintile scores 1-5 of recency, frequency and monetary; 5 is best:
 the most recent purchase (fewest days), the most orders, the highest net spend. A customer's
@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from segmentation.errors import UserError
+from segmentation.common.errors import UserError
 
 #: named segments from best to worst (the crosstab's row order)
 SEGMENTS = ("Champions", "Loyal", "Potential loyalist", "New customers", "Promising", "Need attention",

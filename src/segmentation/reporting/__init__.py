@@ -1,2 +1,3 @@
-"""What management and marketing read: segment names and actions, the HTML report, the
-slide deck, and every figure (`plots/`)."""
+"""What management reads (stage `report`): the HTML report and the slide deck assembled from
+every stage's outputs (`assemble`), their sections and plain-language texts (`*_text`,
+`value_section`, `provenance`, `tastes`), the per-segment figures, and the stage (`run`)."""

@@ -9,15 +9,30 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.catalog import Catalog, atomic_path, read_json, require, write_text
-from segmentation.project import project_root
-from segmentation.reporting.availability import REPORT_FIGURES, data_note, report_figures
+from segmentation.common.catalog import (
+    Catalog,
+    atomic_path,
+    read_json,
+    require,
+    write_text,
+)
+from segmentation.common.git import git_commit
+from segmentation.common.project import project_root
+from segmentation.company.periods import data_span, day_text
+from segmentation.models.naming import segment_cards, segment_names
+from segmentation.reporting.availability import (
+    REPORT_FIGURES,
+    data_note,
+    report_figures,
+)
 from segmentation.reporting.eda_text import figure_sentences
-from segmentation.reporting.named import segment_names
-from segmentation.reporting.naming import segment_cards
-from segmentation.reporting.periods import data_span, day_text
-from segmentation.reporting.provenance import git_commit, header
-from segmentation.reporting.report_html import executive_summary, method_note, png, render_html
+from segmentation.reporting.provenance import header
+from segmentation.reporting.report_html import (
+    executive_summary,
+    method_note,
+    png,
+    render_html,
+)
 from segmentation.reporting.slides import build_deck
 
 EDA_FIGURES = REPORT_FIGURES  # the candidates; the context's "eda_figures" are those the EDA drew
@@ -44,13 +59,27 @@ def provenance(cfg: DictConfig, catalog: Catalog, eda: dict, features_report: di
 
 
 def tastes_of(cfg: DictConfig, assignments: pd.DataFrame, features_report: dict) -> dict[int, list[str]]:
-    """Each segment's card lines on the categories and months it over-buys; none for a precomputed
-    feature table (no transactions to read)."""
-    from segmentation.interests.tables import segment_tastes
+    """{segment: the card's lines on the categories and months it over-buys} (`tastes.taste_sentences`),
+    on lines before the features cutoff; without categories (no descriptions), only the season line;
+    none for a precomputed feature table (no transactions to read)."""
+    from segmentation.features.customer_table import load_categories
+    from segmentation.features.interests import spend_by_key
+    from segmentation.reporting.tastes import distinct_keys, taste_sentences
 
     if cfg.features.precomputed or not features_report.get("cutoff"):
         return {}
-    return segment_tastes(cfg, assignments.set_index("customer_id")["cluster"], features_report["cutoff"])
+    segments = assignments.set_index("customer_id")["cluster"]
+    settings = OmegaConf.to_container(cfg.categories.tastes, resolve=True)
+    categories, skipped = load_categories(cfg)
+    by_category, by_month = spend_by_key(Catalog(cfg).clean, categories if not skipped else categories.head(0),
+                                         features_report["cutoff"])
+    seed = int(cfg.seed)
+    favourites = (distinct_keys(by_category, segments, "category_name", settings, seed) if by_category is not None
+                  else None)
+    season = distinct_keys(by_month, segments, "month", settings, seed)
+    return {int(segment): taste_sentences(favourites, season, segment, int(settings["favourites"]),
+                                          has_categories=favourites is not None)
+            for segment in pd.unique(segments)}
 
 
 def value_figures(catalog: Catalog) -> dict[str, Path]:
@@ -61,8 +90,8 @@ def value_figures(catalog: Catalog) -> dict[str, Path]:
 
 def gather(cfg: DictConfig, folder: Path) -> dict:
     """Every input read, every segment figure drawn into `folder`; returns the report's context."""
-    from segmentation.reporting.plots.clusters import projection_map, radar
-    from segmentation.reporting.plots.segments import importance_heatmap, snake
+    from segmentation.models.run_figures import projection_map, radar
+    from segmentation.reporting.segment_figures import importance_heatmap, snake
 
     catalog = Catalog(cfg)
     train = read_json(require(catalog.train_output("train.json"), "training metrics", FIX))

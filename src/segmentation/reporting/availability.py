@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 
 #: company-performance figures in report order: (name, caption); "{market}" is the data's market label.
-#: Every figure the EDA stage draws (plots.performance.FIGURES) is here: the report shows them all.
+#: Every figure the EDA stage draws (company.sales_figures.FIGURES) is here: the report shows them all.
 REPORT_FIGURES = (("1_sales_per_month", "Sales per month"),
                   ("2_sales_orders_customers_per_year", "Sales, orders and customers per year"),
                   ("4_customer_types", "Who the customers are"), ("3_sales_by_country", "Sales by {market}"),

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from segmentation.money import money
-from segmentation.reporting.periods import day_text, year_labels
+from segmentation.common.money import money
+from segmentation.company.periods import day_text, year_labels
 
 
 def labels(eda: Mapping) -> dict[str, str]:

@@ -7,32 +7,10 @@ so the same data and code give the same file and `dvc repro` sees no change.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping
-from pathlib import Path
 
-from segmentation.reporting.periods import day_text
-
-NO_GIT = "not a git checkout"
-#: what counts as the code and configuration behind a report (changes elsewhere, e.g. dvc.lock
-#: or metrics rewritten by the pipeline itself, do not make the commit "uncommitted")
-CODE_PATHS = ("src", "conf", "params.yaml", "dvc.yaml")
-
-
-def git_commit(root: Path) -> str:
-    """The short commit of `root`, "+ uncommitted changes" when the code or configuration differ
-    from it, or NO_GIT."""
-    def git(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
-
-    try:
-        head = git("rev-parse", "--short", "HEAD")
-        if head.returncode != 0 or not head.stdout.strip():
-            return NO_GIT
-        changed = git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return NO_GIT
-    return head.stdout.strip() + (" + uncommitted changes to code or configuration" if changed else "")
+from segmentation.common.git import NO_GIT
+from segmentation.company.periods import day_text
 
 
 def header(data: Mapping, span: tuple[str | None, str | None], cleaning: Mapping | None, customers: int | None,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from segmentation.money import check_currency as currency_code
-from segmentation.money import money, unit
+from segmentation.common.money import check_currency as currency_code
+from segmentation.common.money import money, unit
 from segmentation.reporting import maintenance_text
 from segmentation.reporting.eda_text import labels
 from segmentation.reporting.html_parts import figure as _img

@@ -10,7 +10,7 @@ import pandas as pd
 from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
-from segmentation.catalog import atomic_path
+from segmentation.common.catalog import atomic_path
 from segmentation.reporting import maintenance_text, value_text
 from segmentation.reporting.report_html import glossary
 

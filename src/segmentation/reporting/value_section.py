@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from segmentation.money import money
+from segmentation.common.money import money
 from segmentation.reporting import value_text
 from segmentation.reporting.html_parts import figure as _img
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from segmentation.money import money
+from segmentation.common.money import money
 
 STATUS_TITLES = {"ok": "Forecast", "unreliable": "Forecast not reliable", "not_enough_data": "No forecast"}
 

@@ -1,2 +1,3 @@
-"""Every MLflow call of the project: the store, runs and their names, what a training run and
-the maintenance study log, the sweep's parent run (a Hydra callback) and the model registry."""
+"""MLflow at the edge: the store and its runs (`runs`), how runs are named and tagged
+(`run_names`), links into the MLflow UI (`ui_links`). Sweeps and the model registry build on it
+(`sweeps/`, `serving/registry`)."""

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import os
-import subprocess
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -20,8 +19,10 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.project import project_root
-from segmentation.tracking.names import data_label, describing_tags, run_name  # noqa: F401 - data_label re-exported
+from segmentation.common.git import git_commit
+from segmentation.common.project import project_root
+from segmentation.tracking.run_names import data_label, describing_tags, run_name  # noqa: F401 - data_label re-exported
+from segmentation.tracking.store import ensure_sqlite_store
 
 PARENT_FILE = "mlflow_parent_run_id"
 LOCK_RETRIES = 8
@@ -97,6 +98,7 @@ def setup(cfg: DictConfig) -> str:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # keep logs readable
     quiet_mlflow()
     uri = tracking_uri(cfg)
+    ensure_sqlite_store(uri)
     mlflow.set_tracking_uri(uri)
     client = mlflow.MlflowClient()
     name = str(cfg.mlflow.experiment)
@@ -128,16 +130,12 @@ def flat_params(cfg: DictConfig) -> dict[str, str]:
     return dict(walk(container))
 
 
-def git_commit() -> str:
-    try:
-        root = project_root()
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        return f"{commit}{'-dirty' if dirty else ''}" if commit else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+def model_requirements() -> list[str]:
+    """Pinned requirements of a logged model (inferring them costs seconds per run)."""
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in
+            ("scikit-learn", "hdbscan", "numpy", "pandas", "scipy", "cloudpickle", "mlflow")]
 
 
 def file_md5(path: Path) -> str:
@@ -159,7 +157,7 @@ def run(cfg: DictConfig, parent_run_id: str | None = None, tags: Mapping[str, st
     tags = {ROLE_TAG: "job", **describing_tags(cfg, swept), **(tags or {})}
     name = run_name(cfg, swept) if tags[ROLE_TAG] == "job" else f"{tags[ROLE_TAG]}-{run_name(cfg, swept)}"
     with retry_locked(mlflow.start_run, experiment_id=experiment_id, run_name=name, parent_run_id=parent_run_id,
-                      tags={"git_commit": git_commit(), **tags}) as active:
+                      tags={"git_commit": git_commit(project_root(), short=False), **tags}) as active:
         try:
             yield active
         except BaseException as err:

@@ -9,8 +9,8 @@ import pyarrow.compute as pc
 
 from .calibration import COUNTRIES, NON_PRODUCT, START
 from .catalogue import Catalogue
-from .numbering import InvoiceColumns
 from .lines import Lines
+from .numbering import InvoiceColumns
 from .unidentified import Unidentified
 
 RAW_SCHEMA = pa.schema([("Invoice", pa.string()), ("StockCode", pa.string()), ("Description", pa.string()),

@@ -1,1 +1,0 @@
-"""Every figure of the report, the EDA and the MLflow runs (matplotlib, written atomically)."""

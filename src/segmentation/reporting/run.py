@@ -1,0 +1,23 @@
+"""Stage `report`: name the default segmentation's segments and write the management report
+(self-contained HTML) and slide deck, also logged into the training run in MLflow."""
+
+from __future__ import annotations
+
+import time
+
+from omegaconf import DictConfig
+
+from segmentation.common.catalog import Catalog
+from segmentation.reporting.assemble import write_report
+from segmentation.tracking.runs import log_files_to_run
+
+
+def run(cfg: DictConfig) -> dict:
+    started = time.perf_counter()
+    context, slides = write_report(cfg)
+    catalog = Catalog(cfg)
+    log_files_to_run(cfg, catalog.train_run, [catalog.report, catalog.slides, catalog.segment_names], "report")
+    print(f"report: {len(context['cards'])} segments ({', '.join(context['names'].values())}); "
+          f"{catalog.report.name} and {slides} slides in {time.perf_counter() - started:.1f}s")
+    return context["names"]
+
