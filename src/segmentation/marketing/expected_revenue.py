@@ -1,10 +1,9 @@
-"""Expected revenue per customer: a buy-till-you-die model fitted by MAP (pure functions).
+"""Expected revenue per customer: a buy-till-you-die model fitted by maximum likelihood (pure).
 
 Purchases follow the BG/NBD model (Fader, Hardie & Lee 2005), order values the Gamma-Gamma
-model (Fader & Hardie 2013), both from pymc-marketing (`pymc_marketing.clv`): the likelihoods
-are the library's, never written here. Expected revenue over a horizon is
-`BetaGeoModel.expected_purchases(future_t=horizon)` x `GammaGammaModel.expected_customer_spend`
-(not `expected_customer_lifetime_value`, whose horizon is counted in 30-day months).
+model (Fader & Hardie 2013), in closed form in `btyd` (the models of pymc-marketing's
+`BetaGeoModel` and `GammaGammaModel`, checked against the library in the tests). Expected
+revenue over a horizon is the expected purchases over it x the expected order value.
 
 Per-customer inputs (`btyd_inputs`), from identified cleaned lines strictly before the cutoff:
 - a purchase occasion is a calendar day with at least one non-cancellation line (distinct
@@ -20,28 +19,21 @@ Per-customer inputs (`btyd_inputs`), from identified cleaned lines strictly befo
 The Gamma-Gamma model needs positive order values: customers whose repeat occasions net to zero
 or less (returns exceed purchases) are left out of its fit and, like customers without repeats,
 get the population mean order value the fitted model implies.
-Priors are flat (HalfFlat) on r, alpha, a, b and p, q, v, so the MAP is the maximum-likelihood
-fit the BTYD literature and `lifetimes` report.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from segmentation.common.errors import UserError
+from segmentation.marketing import btyd
 
-PURCHASE_PARAMS = ("r", "alpha", "a", "b")
-SPEND_PARAMS = ("p", "q", "v")
 TIME_UNIT = "time_unit_days"  # key of `inputs.attrs`: the unit of recency and T, in days
-SETTLED_DIGITS = 8  # significant digits kept of each fitted parameter (see _settle)
+SETTLED_DIGITS = 8  # significant digits kept of each fitted parameter (see _settled)
 
 _INPUTS_SQL = """
 WITH kept AS (
@@ -67,12 +59,10 @@ GROUP BY customer_id, first_day ORDER BY customer_id
 
 @dataclass(frozen=True)
 class ValueModels:
-    """The two fitted models, their parameters and what the spend fit left out."""
+    """The two fitted models' parameters and what the spend fit left out."""
 
-    purchases: Any           # fitted pymc_marketing.clv.BetaGeoModel
-    spend: Any               # fitted pymc_marketing.clv.GammaGammaModel
     time_unit_days: float    # unit of recency and T the models were fitted in
-    params: dict[str, float]  # r, alpha, a, b (BG/NBD) and p, q, v (Gamma-Gamma)
+    params: dict[str, float]  # r, alpha, a, b (BG/NBD) and p, q, v (Gamma-Gamma), 8 significant digits
     spend_customers: int     # customers in the Gamma-Gamma fit (repeats with positive mean value)
     spend_excluded: int      # customers with repeats whose mean repeat value is <= 0
 
@@ -103,69 +93,30 @@ def btyd_inputs(lines: pd.DataFrame, cutoff, time_unit_days: float = 1) -> pd.Da
     return out
 
 
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """pytensor in FAST_COMPILE mode, quietly. Its default mode compiles each graph to C: ~30 s
-    in a fresh machine (then cached in ~/.pytensor); FAST_COMPILE evaluates the same graphs with
-    numpy, which for these small elementwise models fits in ~3 s with no compile cache at all
-    (parameters equal to 1e-8). The one warning silenced is pytensor's "could not link to a BLAS"
-    (usual for pip installs; these graphs have no matrix products)."""
-    import pytensor
-
-    with warnings.catch_warnings(), pytensor.config.change_flags(mode="FAST_COMPILE"):
-        warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS", category=UserWarning)
-        yield
-
-
-def _point(model, names: tuple[str, ...]) -> dict[str, float]:
-    return {name: float(model.fit_result[name].mean().item()) for name in names}
-
-
-def _settle(model, names: tuple[str, ...], digits: int = SETTLED_DIGITS) -> None:
-    """Round the fitted parameters in place to `digits` significant digits. pytensor may compile
-    a model's sums in another order in another process, which moves the Gamma-Gamma MAP in its
-    12th digit; rounded, every process predicts from the same parameters and writes the same
-    bytes (DVC outputs reproduce), far inside the fit's own precision."""
-    posterior = model.idata.posterior
-    for name in names:
-        values = posterior[name].values
-        posterior[name].values = np.vectorize(lambda v: float(f"{v:.{digits}g}"))(values).astype(values.dtype)
+def _settled(params: dict[str, float], digits: int = SETTLED_DIGITS) -> dict[str, float]:
+    """The fitted parameters at `digits` significant digits: far inside the fit's own precision,
+    and what every prediction and output is computed from."""
+    return {name: float(f"{value:.{digits}g}") for name, value in params.items()}
 
 
 def fit_value_models(inputs: pd.DataFrame, seed: int) -> ValueModels:
     """BG/NBD on every customer and Gamma-Gamma on customers with repeats of positive mean value,
-    both by MAP (scipy L-BFGS-B from the priors' fixed initial point; `seed` is passed on for any
-    random initialisation). Parameters are rounded to 8 significant digits (`_settle`) so that every
-    process gives the same bytes.
-    Graphs run in pytensor's FAST_COMPILE mode (see `_quiet`): no C compilation."""
+    both by maximum likelihood (`btyd`; deterministic: `seed` is kept for the callers' contract,
+    no step draws at random)."""
     if TIME_UNIT not in inputs.attrs:
         raise ValueError("inputs.attrs lacks 'time_unit_days': build the inputs with btyd_inputs")
     spend_mask = (inputs["frequency"] > 0) & (inputs["monetary_value"] > 0)
     if len(inputs) < 2 or spend_mask.sum() < 2:
         raise UserError(f"{len(inputs)} customers, {int(spend_mask.sum())} with repeat purchases of positive value: too few to fit "
                         "expected revenue. Fix: use data with more customers or a later cutoff.")
-    with _quiet():
-        # imported here: pymc-marketing takes seconds to import, and only this fit needs it
-        from pymc_extras.prior import Prior
-        from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
-
-        purchases = BetaGeoModel(model_config={name: Prior("HalfFlat") for name in PURCHASE_PARAMS})
-        purchases.fit(data=inputs[["customer_id", "frequency", "recency", "T"]].reset_index(drop=True),
-                      method="map", progressbar=False, seed=seed)
-        spend = GammaGammaModel(model_config={name: Prior("HalfFlat") for name in SPEND_PARAMS})
-        spend.fit(data=inputs.loc[spend_mask, ["customer_id", "frequency", "monetary_value"]].reset_index(drop=True),
-                  method="map", progressbar=False, seed=seed)
-    _settle(purchases, PURCHASE_PARAMS)
-    _settle(spend, SPEND_PARAMS)
-    return ValueModels(purchases=purchases, spend=spend, time_unit_days=inputs.attrs[TIME_UNIT],
-                       params={**_point(purchases, PURCHASE_PARAMS), **_point(spend, SPEND_PARAMS)},
+    x, t_x, T = (inputs[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    spenders = inputs[spend_mask]
+    params = {**btyd.fit_bgnbd(x, t_x, T),
+              **btyd.fit_gamma_gamma(spenders["frequency"].to_numpy(dtype=float),
+                                     spenders["monetary_value"].to_numpy(dtype=float))}
+    return ValueModels(time_unit_days=inputs.attrs[TIME_UNIT], params=_settled(params),
                        spend_customers=int(spend_mask.sum()),
                        spend_excluded=int(((inputs["frequency"] > 0) & (inputs["monetary_value"] <= 0)).sum()))
-
-
-def _per_customer(values, ids: pd.Series) -> np.ndarray:
-    """A fitted model's per-customer prediction (mean over chain and draw) in the order of `ids`."""
-    return values.mean(("chain", "draw")).to_series().reindex(ids.to_numpy()).to_numpy(dtype=float)
 
 
 def predict(models: ValueModels, inputs: pd.DataFrame, horizon_days: float) -> pd.DataFrame:
@@ -175,21 +126,16 @@ def predict(models: ValueModels, inputs: pd.DataFrame, horizon_days: float) -> p
     probability_active: BG/NBD's expected purchases given alive)."""
     if horizon_days <= 0:
         raise UserError(f"horizon_days={horizon_days} is not positive. Fix: use a number of days, e.g. 90.")
-    history = inputs[["customer_id", "frequency", "recency", "T"]].reset_index(drop=True)
-    usable = (history["frequency"] > 0) & (inputs["monetary_value"].to_numpy() > 0)
-    spend_data = pd.DataFrame({"customer_id": history["customer_id"],
-                               "frequency": np.where(usable, history["frequency"], 0),  # 0: population mean
-                               "monetary_value": np.where(usable, inputs["monetary_value"].to_numpy(), 0.0)})
-    ids = history["customer_id"]
-    with _quiet():
-        alive = _per_customer(models.purchases.expected_probability_alive(data=history), ids)
-        purchases = _per_customer(models.purchases.expected_purchases(
-            data=history, future_t=horizon_days / models.time_unit_days), ids)
-        order_value = _per_customer(models.spend.expected_customer_spend(data=spend_data), ids)
+    x, t_x, T = (inputs[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    usable = (x > 0) & (inputs["monetary_value"].to_numpy() > 0)
+    alive = btyd.probability_alive(models.params, x, t_x, T)
+    purchases = btyd.expected_purchases(models.params, horizon_days / models.time_unit_days, x, t_x, T)
+    order_value = btyd.expected_order_value(models.params, np.where(usable, x, 0.0),
+                                            np.where(usable, inputs["monetary_value"].to_numpy(dtype=float), 0.0))
+    ids = inputs["customer_id"].reset_index(drop=True)
     revenue = purchases * order_value
     if_active = np.divide(revenue, alive, out=np.zeros_like(revenue), where=alive > 0)
-    # rounded (cents; 1e-6 for rates): another process may compile the same formulas in another
-    # order and move their last bits, and the sums of the outputs must reproduce to the byte
+    # rounded (cents; 1e-6 for rates): the outputs read as money and rates, and their sums reproduce to the byte
     return pd.DataFrame({"customer_id": ids, "probability_active": alive.round(6),
                          "expected_purchases": purchases.round(6), "expected_order_value": order_value.round(2),
                          "expected_revenue": revenue.round(2), "revenue_if_active": if_active.round(2)})
