@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = ["generate", "ingest", "clean", "categories", "features", "features_interests", "snapshots", "eda", "train",
-         "stability", "value", "report", "dashboard"]
+         "stability", "value", "report"]
 MAPS = ["train_umap", "train_tsne"]  # the train step with the slow 2-D maps (scale 1 only)
 # engine=spark (local[2]) for the steps that touch transactions, into work/spark (run with --only)
 SPARK_STEPS = ["ingest_spark", "clean_spark", "features_spark", "snapshots_spark", "eda_spark"]
@@ -73,8 +73,10 @@ def run_step(step: str, work: Path, scale: float) -> None:
     cfg = compose(overrides(work, scale) + variants.get(step, []))
     step = {"train_umap": "train", "train_tsne": "train", "features_interests": "features"}.get(
         step, step.removesuffix("_spark"))
-    module, function = STAGES[step].split(":")  # the stage's own code, as `dvc repro` runs it
-    getattr(importlib.import_module(module), function)(cfg)
+    targets = STAGES[step]  # the stage's own code, as `dvc repro` runs it
+    for target in [targets] if isinstance(targets, str) else targets:
+        module, function = target.split(":")
+        getattr(importlib.import_module(module), function)(cfg)
 
 
 # runs a command and prints its peak RSS (KB on Linux) last on stderr: exact per child, no GNU time needed

@@ -90,18 +90,18 @@ def import_closure(module: str, src_root: Path) -> set[Path]:
     return files
 
 
-def dispatched(module: str, argument: str, src_root: Path) -> str | None:
-    """The module of the function a dispatcher module's `STAGES[argument]` ("module:function")
-    names, or None when `module` holds no STAGES table or not that name."""
+def dispatched(module: str, argument: str, src_root: Path) -> list[str]:
+    """The modules of the functions a dispatcher module's `STAGES[argument]` ("module:function",
+    or a list of them) names; none when `module` holds no STAGES table or not that name."""
     path = module_file(module, src_root)
     if path is None:
-        return None
+        return []
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
         if any(isinstance(t, ast.Name) and t.id == "STAGES" for t in targets) and node.value is not None:
-            target = ast.literal_eval(node.value).get(argument)
-            return target.split(":")[0] if target else None
-    return None
+            target = ast.literal_eval(node.value).get(argument) or []
+            return list(dict.fromkeys(t.split(":")[0] for t in ([target] if isinstance(target, str) else target)))
+    return []
 
 
 def stage_commands(dvc_yaml: Path) -> dict[str, list[str]]:
@@ -117,15 +117,15 @@ def stage_commands(dvc_yaml: Path) -> dict[str, list[str]]:
             if "-m" in words[:-1]:
                 position = words.index("-m") + 1
                 ran = [words[position]]
-                target = dispatched(words[position], words[position + 1], src_root) if len(words) > position + 1 else None
-                modules[stage] = ran + ([target] if target else [])
+                modules[stage] = ran + (dispatched(words[position], words[position + 1], src_root)
+                                        if len(words) > position + 1 else [])
                 break
     return modules
 
 
 def stage_modules(dvc_yaml: Path) -> dict[str, str]:
-    """Stage name -> the module holding its logic (the dispatched one, else the one `-m` runs)."""
-    return {stage: modules[-1] for stage, modules in stage_commands(dvc_yaml).items()}
+    """Stage name -> the module holding its logic (the first dispatched one, else the one `-m` runs)."""
+    return {stage: modules[min(1, len(modules) - 1)] for stage, modules in stage_commands(dvc_yaml).items()}
 
 
 def _is_code(dep: str) -> bool:

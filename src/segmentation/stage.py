@@ -5,7 +5,8 @@
 
 Every stage of dvc.yaml runs through here, in the order of the flow below; each is the `run`
 function (or the function named after the stage) in its step's `run.py`, the same function
-the Hydra commands call with the composed `conf/`. A user error exits 2 with one line.
+the Hydra commands call with the composed `conf/`; the last stage runs several in one process.
+A user error exits 2 with one line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-#: stage -> "module:function", in the order of the flow (dvc.yaml runs them; scripts/dvc_deps.py reads this)
+#: stage -> "module:function" (or several, run in order in one process), in the order of the flow
+#: (dvc.yaml runs them; scripts/dvc_deps.py reads this)
 STAGES = {
     "generate": "segmentation.data.synthetic.run:run",
     "ingest": "segmentation.data.run:run",
@@ -25,9 +27,12 @@ STAGES = {
     "train": "segmentation.models.run:run",
     "stability": "segmentation.maintenance.run:run",
     "value": "segmentation.marketing.run:run",
-    "report": "segmentation.reporting.run:run",
-    "dashboard": "segmentation.dashboard.run:run",
-    "assign_latest": "segmentation.serving.run:run",
+    # one process for what management and marketing read, and for every record in MLflow after
+    # training (each import of MLflow's store costs ~2 s): the report, the dashboard, the latest
+    # assignments, then the stability study, the value stage and both documents in MLflow
+    "report": ["segmentation.reporting.run:run", "segmentation.dashboard.run:run", "segmentation.serving.run:run",
+               "segmentation.maintenance.run:record", "segmentation.marketing.run:record",
+               "segmentation.reporting.run:record", "segmentation.dashboard.run:record"],
 }
 #: stages that take one optional argument (its name, in the usage line)
 ARGUMENTS = {"snapshots": "[baseline|<offset>]"}
@@ -45,9 +50,16 @@ def main(argv: list[str]) -> int:
     from segmentation.common.config import load_params
     from segmentation.common.errors import cli
 
-    module, function = STAGES[argv[0]].split(":")
-    run = getattr(importlib.import_module(module), function)
-    cli(lambda: run(load_params(), *argv[1:]))()
+    targets = STAGES[argv[0]]
+    functions = [getattr(importlib.import_module(module), name)
+                 for module, name in (target.split(":") for target in ([targets] if isinstance(targets, str) else targets))]
+
+    def run_all() -> None:
+        cfg = load_params()
+        for function in functions:
+            function(cfg, *argv[1:])
+
+    cli(run_all)()
     return 0
 
 

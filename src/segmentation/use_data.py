@@ -20,14 +20,7 @@ from segmentation.common.config import compose, write_params
 from segmentation.common.errors import UserError, cli
 from segmentation.common.money import check_currency
 from segmentation.common.project import project_root
-from segmentation.data.choice import (
-    apply_overrides,
-    check_name,
-    current_default,
-    is_global,
-    render,
-    set_default,
-)
+from segmentation.data.choice import apply_overrides, check_name, current_default, is_global, render, set_default
 
 
 def use_data(name: str, template: str | None, overrides: list[str]) -> str:

@@ -77,6 +77,6 @@ def test_a_champion_of_the_default_configuration_assigns_with_the_same_ids_and_n
     sh(pipeline, "python", "-m", "segmentation.train", "-m", scale, "model.n_clusters=4")
     sh(pipeline, "python", "-m", "segmentation.select", scale, "select.min_bootstrap_ari=null",
        "select.min_smallest_cluster_share=null")
-    assert "customer-segmentation@champion" in sh(pipeline, "dvc", "repro", "assign_latest")
+    assert "customer-segmentation@champion" in sh(pipeline, "dvc", "repro", "report")  # report: assigns the latest customers
     sh(pipeline, "python", "-m", "segmentation.assign", scale, "assign.output=reports/assigned.csv")
     check_one_numbering(pipeline)

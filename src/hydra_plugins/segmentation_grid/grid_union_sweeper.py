@@ -9,12 +9,7 @@ Jobs go to whatever launcher is configured (basic, joblib...).
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import (  # concrete types: OmegaConf reads them at runtime
-    Any,
-    Dict,
-    List,
-    Optional,
-)
+from typing import Any, Dict, List, Optional  # concrete types: OmegaConf reads them at runtime
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser

@@ -6,13 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from segmentation.cleaning.rules import (
-    ROW,
-    cleaning_report,
-    duplicates_rule,
-    duplicates_sql,
-    kept_sql,
-)
+from segmentation.cleaning.rules import ROW, cleaning_report, duplicates_rule, duplicates_sql, kept_sql
 from segmentation.common.config import required
 from segmentation.engines.spark import SparkConnection, to_spark
 

@@ -7,6 +7,7 @@ never leaves a partial output behind. No other module builds an artifact path.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -115,6 +116,17 @@ def require(path: Path, what: str, fix: str) -> Path:
     if not path.exists():  # a file, or a folder of parquet parts (engine=spark)
         raise UserError(f"{path} not found ({what}). Fix: {fix}")
     return path
+
+
+def file_digest(*paths: str | os.PathLike) -> str:
+    """md5 of the files' bytes, in order (of one file: the md5 DVC records, so a run can be matched
+    to dvc.lock); what a result is recorded once by."""
+    digest = hashlib.md5()
+    for path in paths:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def parquet_scan(path: str | os.PathLike) -> str:

@@ -10,13 +10,7 @@ import time
 
 from omegaconf import DictConfig
 
-from segmentation.common.catalog import (
-    Catalog,
-    read_json,
-    require,
-    write_frame,
-    write_json,
-)
+from segmentation.common.catalog import Catalog, read_json, require, write_frame, write_json
 from segmentation.common.dvc_metrics import write_metrics
 from segmentation.common.errors import UserError
 from segmentation.common.money import check_currency

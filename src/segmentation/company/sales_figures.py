@@ -21,12 +21,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from segmentation.common.figure_style import BLUE, GREY, ORANGE, PALETTE, save, style  # noqa: E402
 from segmentation.common.money import money, money_axis, unit  # noqa: E402
-from segmentation.company.periods import (  # noqa: E402
-    data_span,
-    day_text,
-    partial_months_note,
-    year_labels,
-)
+from segmentation.company.periods import data_span, day_text, partial_months_note, year_labels  # noqa: E402
 from segmentation.company.sales import TOP_COUNTRIES, CompanyPerformance, plural  # noqa: E402
 
 NO_CANCELLATIONS = ("no cancellations in the data: map an invoice column whose cancellations start with "

@@ -1,5 +1,6 @@
-"""Stage `dashboard`: reports/dashboard.html, an interactive dashboard for marketing that opens
-offline from one file (data, Plotly and the app inlined), also logged to the training run."""
+"""Stage `report` (its dashboard part; see stage.STAGES): reports/dashboard.html, an interactive
+dashboard for marketing that opens offline from one file (data, Plotly and the app inlined);
+`record` attaches it to the training run."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ def run(cfg: DictConfig) -> dict:
     catalog = Catalog(cfg)
     content = payload(cfg)
     write_text(catalog.dashboard, render(content, get_plotlyjs()))
-    log_files_to_run(cfg, catalog.train_run, [catalog.dashboard], "report")
     size = catalog.dashboard.stat().st_size / 1e6
     shown = content["map"]
     print(f"dashboard: {len(content['customers']['columns']['id']):,} customers, {len(content['segments'])} segments, "
@@ -28,3 +28,8 @@ def run(cfg: DictConfig) -> dict:
           f"{size:.1f} MB in {time.perf_counter() - started:.1f}s")
     return {"megabytes": round(size, 2)}
 
+
+def record(cfg: DictConfig) -> None:
+    """The dashboard, into the training run (artifacts/report)."""
+    catalog = Catalog(cfg)
+    log_files_to_run(cfg, catalog.train_run, [catalog.dashboard], "report")

@@ -15,13 +15,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.common.catalog import (
-    Catalog,
-    parquet_columns,
-    read_json,
-    require,
-    user_path,
-)
+from segmentation.common.catalog import Catalog, parquet_columns, read_json, require, user_path
 from segmentation.common.errors import UserError
 from segmentation.data.facts import check_same_data
 from segmentation.engines.connect import connection, on_spark

@@ -24,11 +24,7 @@ from segmentation.common.catalog import Catalog, write_frame, write_json
 from segmentation.common.dvc_metrics import write_metrics
 from segmentation.common.errors import UserError
 from segmentation.engines.connect import connection, on_spark
-from segmentation.features.customer_table import (
-    add_interests,
-    build_categories,
-    customer_table,
-)
+from segmentation.features.customer_table import add_interests, build_categories, customer_table
 from segmentation.features.cutoffs import (
     BASELINE,
     SnapshotCut,

@@ -16,12 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from segmentation.common.catalog import Catalog, read_json, user_path
 from segmentation.common.errors import UserError
-from segmentation.features.cutoffs import (
-    BASELINE,
-    data_span,
-    default_cutoff,
-    snapshot_plan,
-)
+from segmentation.features.cutoffs import BASELINE, data_span, default_cutoff, snapshot_plan
 from segmentation.features.precomputed import check_series, read_snapshot_series
 from segmentation.features.rfm import with_membership
 from segmentation.maintenance.sensitivity import sensitivity as sensitivity_of

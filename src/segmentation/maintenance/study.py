@@ -34,20 +34,11 @@ from segmentation.common.errors import UserError
 from segmentation.common.sampling import sample_rows
 from segmentation.common.validation import require_valid
 from segmentation.features.cutoffs import BASELINE
-from segmentation.features.selection import (
-    preprocessor_for,
-    select_customers,
-    wholesaler_policy,
-)
+from segmentation.features.selection import preprocessor_for, select_customers, wholesaler_policy
 from segmentation.maintenance.noise import ari_interval, band, seed_agreement
 from segmentation.maintenance.recommendation import cost_tradeoff, recommend
 from segmentation.maintenance.verdict import decide, usable
-from segmentation.models.estimators import (
-    NOISE,
-    ModelFailure,
-    fit_labels,
-    make_pipeline,
-)
+from segmentation.models.estimators import NOISE, ModelFailure, fit_labels, make_pipeline
 from segmentation.models.evaluation import bootstrap_stability
 from segmentation.models.fitting import refit_or_dissolve, segments
 

@@ -23,6 +23,13 @@ def write(result: dict, folder: Path) -> list[Path]:
     return [folder / name for name in FILES]
 
 
+def read(folder: Path) -> dict:
+    """What `write` wrote, as the study's result: its table (one row per snapshot) and summary."""
+    table = pd.read_csv(folder / "stability.csv")
+    return {"table": table.assign(new_by_segment=table["new_by_segment"].map(json.loads)),
+            "summary": json.loads((folder / "stability.json").read_text())}
+
+
 def as_text(result: dict) -> str:
     """The curve as a table (offset, date, customers, new, agreement with interval), the noise
     band, the verdict with its reasons, the sensitivity line and any warning."""

@@ -15,11 +15,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from segmentation.common.errors import UserError
-from segmentation.marketing.expected_revenue import (
-    btyd_inputs,
-    fit_value_models,
-    predict,
-)
+from segmentation.marketing.expected_revenue import btyd_inputs, fit_value_models, predict
 
 
 def calibration_deciles(predicted: pd.Series, actual: pd.Series, groups: int = 10) -> pd.DataFrame:

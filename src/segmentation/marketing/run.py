@@ -2,7 +2,7 @@
 customer and segment with its holdout check and the growth plan, classic RFM scores beside the
 clusters, movement between the baseline and the current segmentation, and the campaign export.
 Everything is read through the catalog; the numbers come from the pure functions of this folder;
-`value_files` writes the files. Its numbers and files are also logged into the training run in MLflow."""
+`value_files` writes the files; `record` logs its numbers and files into the training run in MLflow."""
 
 from __future__ import annotations
 
@@ -13,22 +13,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 from omegaconf import DictConfig
 
-from segmentation.common.catalog import Catalog, read_json, require
+from segmentation.common.catalog import Catalog, file_digest, read_json, require
 from segmentation.common.config import required
 from segmentation.common.money import money
 from segmentation.marketing import trust, value_files
-from segmentation.marketing.movement import (
-    active_now,
-    customer_moves,
-    movement_summary,
-    revenue_between,
-    transitions,
-)
-from segmentation.marketing.rfm_scores import (
-    agreement,
-    rfm_quintiles,
-    rfm_segment_names,
-)
+from segmentation.marketing.movement import active_now, customer_moves, movement_summary, revenue_between, transitions
+from segmentation.marketing.rfm_scores import agreement, rfm_quintiles, rfm_segment_names
 from segmentation.models.naming import labelled, segment_names
 from segmentation.tracking.runs import log_to_run
 
@@ -49,10 +39,17 @@ def run(cfg: DictConfig) -> dict:
     rfm = rfm_beside_clusters(data["features"], data["segments"], data["names"])
     moved = movement(cfg, catalog, data["lines"], data["names"])
     table = value_files.campaign(data["features"], data["segments"], data["names"], result)
-    summary, files = value_files.write(catalog, result, rfm, moved, data["names"], table, cfg.data.currency)
-    log_to_run(cfg, catalog.train_run, value_files.numbers(summary), files, "value")
+    summary, _ = value_files.write(catalog, result, rfm, moved, data["names"], table, cfg.data.currency)
     print(value_files.as_text(summary, cfg.data.currency, time.perf_counter() - started))
     return summary
+
+
+def record(cfg: DictConfig) -> None:
+    """The stage's numbers (value_*) and files into the training run, once per value.json."""
+    catalog = Catalog(cfg)
+    summary = read_json(require(catalog.value_output("value.json"), "the value stage's summary", FIX))
+    log_to_run(cfg, catalog.train_run, value_files.numbers(summary), value_files.files(catalog), "value",
+               once=file_digest(catalog.value_output("value.json")))
 
 
 def inputs(cfg: DictConfig) -> dict:
@@ -76,12 +73,7 @@ def forecast(lines: pd.DataFrame, cutoff: str, segments: pd.DataFrame, names: Ma
              currency: str | None, seed: int) -> dict:
     """Expected revenue per customer and segment, its holdout check, its trust status and the plan.
     Without enough data: status not_enough_data and its reasons, nothing fitted."""
-    from segmentation.marketing.expected_revenue import (
-        btyd_inputs,
-        expected_value,
-        fit_value_models,
-        segment_value,
-    )
+    from segmentation.marketing.expected_revenue import btyd_inputs, expected_value, fit_value_models, segment_value
     from segmentation.marketing.holdout import holdout_check
     from segmentation.marketing.plan import growth_plan
 

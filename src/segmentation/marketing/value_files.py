@@ -11,11 +11,7 @@ import pandas as pd
 from segmentation.common.catalog import Catalog, write_frame, write_json
 from segmentation.common.dvc_metrics import write_metrics
 from segmentation.marketing import trust
-from segmentation.marketing.campaign import (
-    campaign_table,
-    segment_summary,
-    write_campaign,
-)
+from segmentation.marketing.campaign import campaign_table, segment_summary, write_campaign
 from segmentation.models.naming import labelled
 
 
@@ -90,12 +86,8 @@ def campaign(features: pd.DataFrame, segments: pd.DataFrame, names: Mapping, res
 
 def write(catalog: Catalog, result: Mapping, rfm: Mapping, moved: Mapping | None, names: Mapping,
           table: pd.DataFrame, currency: str | None) -> tuple[dict, list[Path]]:
-    """Every file of the stage; returns value.json's content and the files to log."""
-    from segmentation.marketing.value_figures import (
-        draw_transitions,
-        expected_revenue_bars,
-        holdout_deciles,
-    )
+    """Every file of the stage; returns value.json's content and the files written."""
+    from segmentation.marketing.value_figures import draw_transitions, expected_revenue_bars, holdout_deciles
 
     out = catalog.value_output
     files = [write_frame(rfm["scores"], out("rfm_scores.parquet")),
@@ -125,6 +117,12 @@ def write(catalog: Catalog, result: Mapping, rfm: Mapping, moved: Mapping | None
     write_json(out("value.json"), value)
     write_metrics(catalog.value_metrics, numbers(value))
     return value, [*files, out("value.json"), catalog.campaign(".csv"), catalog.campaign(".xlsx")]
+
+
+def files(catalog: Catalog) -> list[Path]:
+    """The stage's files as they are on disk (its folder, the campaign export), for MLflow."""
+    folder = sorted(p for p in catalog.value.iterdir() if p.is_file()) if catalog.value.is_dir() else []
+    return [*folder, *(p for p in (catalog.campaign(".csv"), catalog.campaign(".xlsx")) if p.is_file())]
 
 
 def as_text(value: Mapping, currency: str | None, seconds: float) -> str:

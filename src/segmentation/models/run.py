@@ -24,6 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from segmentation.common.catalog import (
     Catalog,
+    file_digest,
     read_json,
     write_bytes,
     write_frame,
@@ -37,13 +38,7 @@ from segmentation.features.customer_table import load_customer_table
 from segmentation.features.selection import wholesaler_mask, wholesaler_rule_applies
 from segmentation.models.fitting import RULE_FILE, TrainingResult, fit_and_evaluate
 from segmentation.models.projection import cached_embedding
-from segmentation.tracking.runs import (
-    data_label,
-    file_md5,
-    flat_params,
-    model_requirements,
-    retry_locked,
-)
+from segmentation.tracking.runs import data_label, flat_params, model_requirements, retry_locked
 from segmentation.tracking.runs import run as tracked_run
 
 FIGURES = ("radar.png", "projection.png")
@@ -146,7 +141,7 @@ def log(cfg: DictConfig, table: pd.DataFrame, table_path: Path | None, result: T
     result.profiles.to_csv(folder / "cluster_profiles.csv", index=False)
     (folder / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     retry_locked(mlflow.log_params, flat_params(cfg))
-    retry_locked(mlflow.set_tags, {"data_version": file_md5(table_path) if table_path else "computed-in-run",
+    retry_locked(mlflow.set_tags, {"data_version": file_digest(table_path) if table_path else "computed-in-run",
                                    "projection_cached": str(cached)})
     retry_locked(mlflow.log_metrics, {**{k: float(v) for k, v in result.metrics.items()},
                                       **{k: float(v) for k, v in result.selection.items()

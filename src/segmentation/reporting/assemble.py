@@ -9,30 +9,15 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.common.catalog import (
-    Catalog,
-    atomic_path,
-    read_json,
-    require,
-    write_text,
-)
+from segmentation.common.catalog import Catalog, atomic_path, read_json, require, write_text
 from segmentation.common.git import git_commit
 from segmentation.common.project import project_root
 from segmentation.company.periods import data_span, day_text
 from segmentation.models.naming import segment_cards, segment_names
-from segmentation.reporting.availability import (
-    REPORT_FIGURES,
-    data_note,
-    report_figures,
-)
+from segmentation.reporting.availability import REPORT_FIGURES, data_note, report_figures
 from segmentation.reporting.eda_text import figure_sentences
 from segmentation.reporting.provenance import header
-from segmentation.reporting.report_html import (
-    executive_summary,
-    method_note,
-    png,
-    render_html,
-)
+from segmentation.reporting.report_html import executive_summary, method_note, png, render_html
 from segmentation.reporting.slides import build_deck
 
 EDA_FIGURES = REPORT_FIGURES  # the candidates; the context's "eda_figures" are those the EDA drew

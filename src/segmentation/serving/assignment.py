@@ -16,12 +16,7 @@ import pandas as pd
 from segmentation.cleaning.rules import clean_frame
 from segmentation.common.errors import UserError
 from segmentation.features.cutoffs import default_cutoff, resolve_cutoff
-from segmentation.features.interests import (
-    interest_columns_of,
-    interests_from_frame,
-    top_n_of,
-    with_interests,
-)
+from segmentation.features.interests import interest_columns_of, interests_from_frame, top_n_of, with_interests
 from segmentation.features.rfm import features_from_frame
 
 

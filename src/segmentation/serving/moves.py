@@ -9,11 +9,7 @@ import pandas as pd
 
 from segmentation.common.catalog import require, write_frame
 from segmentation.common.errors import UserError
-from segmentation.marketing.movement import (
-    customer_moves,
-    movement_summary,
-    transitions,
-)
+from segmentation.marketing.movement import customer_moves, movement_summary, transitions
 
 
 def read_assignments(path: Path) -> pd.DataFrame:

@@ -19,34 +19,17 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from segmentation.cleaning.rules import cleaning_rules
-from segmentation.common.catalog import (
-    Catalog,
-    read_json,
-    require,
-    user_path,
-    write_frame,
-    write_json,
-)
+from segmentation.common.catalog import Catalog, read_json, require, user_path, write_frame, write_json
 from segmentation.common.errors import UserError
 from segmentation.data.facts import frame_facts, source_facts
 from segmentation.data.readers import iter_transactions, mapped_columns
-from segmentation.features.customer_table import (
-    add_interests,
-    categories_for,
-    load_customer_table,
-)
+from segmentation.features.customer_table import add_interests, categories_for, load_customer_table
 from segmentation.features.cutoffs import data_span, latest_snapshot
 from segmentation.features.selection import select_features
 from segmentation.models.naming import segment_names
 from segmentation.models.segment_ids import in_numbering_of
 from segmentation.serving.assignment import assign_features, assign_transactions
-from segmentation.serving.champion_rule import (
-    active_constraints,
-    check_label,
-    choose,
-    explain,
-    no_champion_fix,
-)
+from segmentation.serving.champion_rule import active_constraints, check_label, choose, explain, no_champion_fix
 from segmentation.serving.moves import read_assignments, write_moves
 from segmentation.serving.registry import (
     describe,

@@ -29,13 +29,7 @@ from segmentation.common.project import project_root
 from segmentation.sweeps import leaderboard, leaderboard_files
 from segmentation.sweeps.jobs import as_params, sweep_jobs, swept_keys
 from segmentation.tracking import ui_links
-from segmentation.tracking.runs import (
-    PARENT_FILE,
-    ROLE_TAG,
-    SWEPT_TAG,
-    retry_locked,
-    setup,
-)
+from segmentation.tracking.runs import PARENT_FILE, ROLE_TAG, SWEPT_TAG, retry_locked, setup
 
 TRAIN_JOB = "train"
 DONE_DIR = ".jobs_done"

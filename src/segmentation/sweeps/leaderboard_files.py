@@ -20,13 +20,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from segmentation.common.catalog import atomic_path  # noqa: E402
 from segmentation.common.figure_style import GREY, PALETTE, save, style  # noqa: E402
 from segmentation.serving.champion_rule import active_constraints  # noqa: E402
-from segmentation.sweeps.leaderboard import (  # noqa: E402
-    BEST_IN_LINE,
-    CHAMPION,
-    LINE,
-    SYMBOLS,
-    rule_text,
-)
+from segmentation.sweeps.leaderboard import BEST_IN_LINE, CHAMPION, LINE, SYMBOLS, rule_text  # noqa: E402
 
 HEADERS = {"rank": "#", "mark": "", "run_name": "run", "silhouette": "silhouette",
            "bootstrap_ari_mean": "bootstrap agreement (ARI)", "temporal": "temporal verdict",

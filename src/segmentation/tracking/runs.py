@@ -7,7 +7,6 @@ project root, so Hydra or DVC working directories never scatter stores.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -138,15 +137,6 @@ def model_requirements() -> list[str]:
             ("scikit-learn", "hdbscan", "numpy", "pandas", "scipy", "cloudpickle", "mlflow")]
 
 
-def file_md5(path: Path) -> str:
-    """The md5 DVC records for a file, so runs can be matched to `dvc.lock`."""
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @contextmanager
 def run(cfg: DictConfig, parent_run_id: str | None = None, tags: Mapping[str, str] | None = None) -> Iterator:
     """An MLflow run that ends FINISHED, or FAILED with the error as a tag and an artifact."""
@@ -230,9 +220,11 @@ def log_files_to_run(cfg: DictConfig, run_id_file: Path, files: list[Path], arti
         client.log_artifact(run_id_file.read_text().strip(), str(path), artifact_path=artifact_path)
 
 
-def log_to_run(cfg: DictConfig, run_id_file: Path, metrics: Mapping, files: list[Path], artifact_path: str) -> None:
+def log_to_run(cfg: DictConfig, run_id_file: Path, metrics: Mapping, files: list[Path], artifact_path: str,
+               once: str | None = None) -> None:
     """Numbers (finite numbers only) and files into the run whose id `run_id_file` holds (the
-    training run); nothing when that run was never recorded."""
+    training run); nothing when that run was never recorded. With `once` (a digest of what is
+    recorded), nothing when the run already holds that record (tag `recorded.<artifact_path>`)."""
     import math
 
     import mlflow
@@ -241,8 +233,23 @@ def log_to_run(cfg: DictConfig, run_id_file: Path, metrics: Mapping, files: list
         return
     setup(cfg)
     client, run_id = mlflow.MlflowClient(), run_id_file.read_text().strip()
+    tag = f"recorded.{artifact_path}"
+    if once and retry_locked(client.get_run, run_id).data.tags.get(tag) == once:
+        return
     for key, value in metrics.items():
         if isinstance(value, bool) or (isinstance(value, int | float) and math.isfinite(value)):
             retry_locked(client.log_metric, run_id, f"{artifact_path}_{key}", float(value))
     for path in files:
         retry_locked(client.log_artifact, run_id, str(path), artifact_path=artifact_path)
+    if once:
+        retry_locked(client.set_tag, run_id, tag, once)
+
+
+def recorded_before(cfg: DictConfig, role: str, digest: str) -> bool:
+    """Whether a run of `role` (e.g. stability) already records the result whose digest is `digest`."""
+    import mlflow
+
+    experiment_id = setup(cfg)
+    found = retry_locked(mlflow.MlflowClient().search_runs, [experiment_id],
+                         f"tags.`{ROLE_TAG}` = '{role}' and tags.`recorded` = '{digest}'", max_results=1)
+    return bool(found)

@@ -10,12 +10,7 @@ from .catalogue import Catalogue
 from .customers import draw_customers
 from .favourites import prefer_favourite_kinds, without_new_duplicates
 from .invoices import draw_identified_invoices, draw_invoice_minutes
-from .lines import (
-    Lines,
-    draw_cancellation_lines,
-    draw_non_product_lines,
-    draw_purchase_lines,
-)
+from .lines import Lines, draw_cancellation_lines, draw_non_product_lines, draw_purchase_lines
 from .numbering import invoice_columns
 from .raw_table import add_duplicates_sorted, describe_lines, to_arrow
 from .unidentified import (

@@ -12,14 +12,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from .calendar import Calendar, snap_to_trading_day
-from .calibration import (
-    COPULA,
-    COUNTRIES,
-    INVOICES_KNOTS,
-    ITEMS_PER_ORDER_KNOTS,
-    RECENCY_KNOTS,
-    UK_CUSTOMER_SHARE,
-)
+from .calibration import COPULA, COUNTRIES, INVOICES_KNOTS, ITEMS_PER_ORDER_KNOTS, RECENCY_KNOTS, UK_CUSTOMER_SHARE
 
 
 def _curve(u: np.ndarray, knots: tuple[list[float], list[float]]) -> np.ndarray:
