@@ -16,9 +16,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from segmentation.common.catalog import Catalog, read_json, user_path
 from segmentation.common.errors import UserError
+from segmentation.common.parallel import side_pool
 from segmentation.features.cutoffs import BASELINE, data_span, default_cutoff, snapshot_plan
 from segmentation.features.precomputed import check_series, read_snapshot_series
 from segmentation.features.rfm import with_membership
+from segmentation.maintenance.sensitivity import neighbours
 from segmentation.maintenance.sensitivity import sensitivity as sensitivity_of
 from segmentation.maintenance.study import temporal_stability
 
@@ -99,10 +101,17 @@ def measure(cfg: DictConfig, bootstrap_aris: list[float] | None = None, sensitiv
         return temporal_stability(series.tables, series.days, series.cutoffs, features, model_cfg, settings,
                                   int(cfg.seed), meta=series.meta, bootstrap_aris=aris)
 
-    result = study(model, stability, bootstrap_aris)
-    result["summary"]["warnings"] = series.warnings
-    if sensitivity:
-        # the verdict only: no classifiers, and a band from the seed refits alone (half the refits)
-        light = {**stability, "classifiers": [], "strategy": "keep", "noise_resamples": 0}
-        result["summary"].update(sensitivity_of(model, result["summary"], lambda m: study(m, light, None)["summary"]))
+    # the verdict only: no classifiers, and a band from the seed refits alone (half the refits)
+    light = {**stability, "classifiers": [], "strategy": "keep", "noise_resamples": 0}
+    key, values = neighbours(model) if sensitivity else ("", [])
+    # the neighbours' studies run in other processes while this one computes its own
+    with side_pool(len(values), preload=("segmentation.maintenance.study",)) as pool:
+        others = {value: pool.submit(temporal_stability, series.tables, series.days, series.cutoffs, features,
+                                     {**model, key: value}, light, int(cfg.seed), meta=series.meta)
+                  for value in values}
+        result = study(model, stability, bootstrap_aris)
+        result["summary"]["warnings"] = series.warnings
+        if sensitivity:
+            result["summary"].update(sensitivity_of(model, result["summary"],
+                                                    lambda m: others[m[key]].result()["summary"]))
     return result

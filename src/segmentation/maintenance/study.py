@@ -47,9 +47,10 @@ SUMMARY_OFFSETS = {"ari_j15": "J+15", "ari_m1": "M+1", "ari_m3": "M+3", "ari_m6"
 
 def matched(reference: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """`labels` renamed to the `reference` segment they overlap most (Hungarian matching)."""
-    ref_ids, lab_ids = np.unique(reference), np.unique(labels)
-    overlap = pd.crosstab(pd.Categorical(labels, lab_ids), pd.Categorical(reference, ref_ids),
-                          dropna=False).to_numpy()
+    ref_ids, ref_codes = np.unique(reference, return_inverse=True)
+    lab_ids, lab_codes = np.unique(labels, return_inverse=True)
+    overlap = np.bincount(lab_codes * len(ref_ids) + ref_codes,
+                          minlength=len(lab_ids) * len(ref_ids)).reshape(len(lab_ids), len(ref_ids))
     rows, cols = linear_sum_assignment(-overlap)
     lookup = np.arange(len(lab_ids)) + max(ref_ids.max(), lab_ids.max()) + 1  # unmatched: fresh ids
     lookup[rows] = ref_ids[cols]
