@@ -68,7 +68,8 @@ class ConvergedGaussianMixture(GaussianMixture):
 
 
 class HDBSCANClusterer(ClusterMixin, BaseEstimator):
-    """hdbscan.HDBSCAN with prediction data, a noise policy and a predict method."""
+    """hdbscan.HDBSCAN with a noise policy and a predict method (its prediction data made when
+    it first predicts)."""
 
     def __init__(self, min_cluster_size, min_samples, noise, cluster_selection_method):
         self.min_cluster_size = min_cluster_size
@@ -88,8 +89,7 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
                                f"({smallest}). Fix: lower model.min_cluster_size.")
         self.model_ = hdbscan.HDBSCAN(min_cluster_size=int(self.min_cluster_size),
                                       min_samples=None if self.min_samples is None else int(self.min_samples),
-                                      cluster_selection_method=self.cluster_selection_method,
-                                      prediction_data=True).fit(X)
+                                      cluster_selection_method=self.cluster_selection_method).fit(X)
         raw = self.model_.labels_
         found = len(set(raw) - {NOISE})
         if found < 2:
@@ -116,6 +116,9 @@ class HDBSCANClusterer(ClusterMixin, BaseEstimator):
         import hdbscan
 
         X = np.asarray(X, dtype=float)
+        if getattr(self.model_, "_prediction_data", None) is None:
+            # made on the first prediction, not at every fit: the bootstrap's refits only need labels
+            self.model_.generate_prediction_data()
         labels, _ = hdbscan.approximate_predict(self.model_, X)
         return self._apply_noise_policy(X, np.asarray(labels))
 
@@ -165,6 +168,34 @@ def fit_labels(pipeline: Pipeline, X) -> np.ndarray:
     if k and k > len(X):
         raise ModelFailure(f"k={k} is larger than the number of customers ({len(X)}). Fix: lower model.n_clusters.")
     return np.asarray(pipeline.fit_predict(X))
+
+
+def objective(pipeline: Pipeline) -> float | None:
+    """A fitted clustering's own criterion, higher is better: minus the within-segment sum of
+    squares (k-means), the log-likelihood's lower bound (mixtures); None where the model has none
+    (HDBSCAN: no random start to choose between)."""
+    clusterer = pipeline.steps[-1][1]
+    if hasattr(clusterer, "inertia_"):
+        return -float(clusterer.inertia_)
+    if hasattr(clusterer, "lower_bound_"):
+        return float(clusterer.lower_bound_)
+    return None
+
+
+def best_fit(features: Mapping, model: Mapping, X, seeds) -> tuple[Pipeline, np.ndarray]:
+    """The pipeline fitted under each seed, the best by its objective (the first of equals):
+    a fit that lands in another local optimum than the best one is not a different segmentation
+    of the customers. One fit when the model has no objective."""
+    best = None
+    for seed in seeds:
+        pipeline = make_pipeline(features, model, int(seed))
+        labels = fit_labels(pipeline, X)
+        score = objective(pipeline)
+        if best is None or (score is not None and score > best[2]):
+            best = (pipeline, labels, score)
+        if score is None:
+            break
+    return best[0], best[1]
 
 
 def refit_clone(pipeline: Pipeline, X) -> np.ndarray:
