@@ -8,7 +8,7 @@ RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 # one xdist worker per core; an end-to-end module's tests stay on one worker (tests/conftest.py)
 PARALLEL ?= -n auto --maxprocesses 4 --dist loadgroup --durations 15
 
-.PHONY: help install repro test test-fast params profile grid ui select serve bench
+.PHONY: help install repro test test-fast params profile grid ui select serve monitor bench
 
 install: $(VENV)/.installed   ## create .venv and install the project with its dev tools (other targets do it first)
 
@@ -48,6 +48,9 @@ select: install         ## register the champion of the latest sweep with finish
 serve: install          ## serve the champion on http://127.0.0.1:5001/invocations (this machine only)
 	$(RUN) env MLFLOW_TRACKING_URI="sqlite:///$(CURDIR)/mlruns/mlflow.db" mlflow models serve \
 	  -m models:/customer-segmentation@champion --env-manager local -h 127.0.0.1 -p 5001
+
+monitor: install        ## is the deployed segmentation still valid? exit 0 ok / not enough data, 3 refresh due, 2 a mistake
+	$(RUN) python -m segmentation.monitor $(ARGS)
 
 bench: install          ## time every step at SCALES (default "1 10"), the grid sweep and the notebook way
 	$(RUN) python bench/run.py --scales $(SCALES) --repeats $(REPEATS)

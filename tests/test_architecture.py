@@ -27,7 +27,7 @@ SRC = ROOT / "src"
 PACKAGE = SRC / "segmentation"
 #: the step folders in the order of the flow: a folder imports only the folders before it
 FLOW = ["common", "engines", "tracking", "data", "cleaning", "features", "company", "models", "maintenance",
-        "marketing", "reporting", "dashboard", "serving", "sweeps"]
+        "marketing", "reporting", "dashboard", "serving", "monitoring", "sweeps"]
 #: file names several folders use by convention: a package's `__init__.py`, and `run.py`, the
 #: edge of a step (its DVC stages, and what its commands call)
 SHARED_NAMES = {"__init__.py", "run.py"}

@@ -27,6 +27,7 @@ STAGES = {
     "train": "segmentation.models.run:run",
     "stability": "segmentation.maintenance.run:run",
     "value": "segmentation.marketing.run:run",
+    "monitor": "segmentation.monitoring.run:run",
     # one process for what management and marketing read, and for every record in MLflow after
     # training (each import of MLflow's store costs ~2 s): the report, the dashboard, the latest
     # assignments, then the stability study, the value stage and both documents in MLflow

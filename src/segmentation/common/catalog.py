@@ -81,6 +81,15 @@ class Catalog:
         return self.stability / name
 
     stability_metrics = property(lambda self: self._at("stability_metrics"))  # numbers of stability.json: DVC metrics
+    studies = property(lambda self: self._at("studies"))              # maintenance studies by their inputs (a cache)
+
+    # --- monitoring (stage monitor) ----------------------------------------------------
+    monitor = property(lambda self: self._at("monitor"))              # folder of the monitor's outputs
+
+    def monitor_output(self, name: str) -> Path:
+        return self.monitor / name
+
+    deployments = property(lambda self: self._at("deployments"))      # each deployment's noise band (a cache)
 
     # --- reporting, champion, assignments --------------------------------------------
     report = property(lambda self: self._at("report"))

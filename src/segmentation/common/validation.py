@@ -130,6 +130,7 @@ RULES: tuple[Rule, ...] = (
     Rule("stability.classifiers", "choices", ("random_forest", "nearest_centroid")),
     number("stability.threshold", 0.8, low=0, high=1, open_low=True),
     number("stability.self_agreement_floor", 0.75, low=0, high=1),
+    number("stability.competing_margin", 0.25, low=0, high=1, open_low=True),
     whole("stability.noise_seeds", 1, 10),
     whole("stability.noise_resamples", 0, 20),
     whole("stability.noise_max_customers", 1, 5000),
@@ -155,6 +156,19 @@ RULES: tuple[Rule, ...] = (
     number("value.min_rank_correlation", 0.3, low=-1, high=1),
     number("value.lapsed_after_days", 365, low=0, open_low=True),
     whole("dashboard.max_map_points", 100, 10000),
+    # monitor (the maintenance contract month by month)
+    boolean("monitor.replay"),
+    number("monitor.survive", 0.7, low=0, high=1, open_low=True),
+    number("monitor.split", 0.3, low=0, high=1, open_low=True, open_high=True),
+    whole("monitor.refit_seeds", 1, 3),
+    whole("monitor.noise_seeds", 1, 10),
+    whole("monitor.noise_resamples", 0, 10),
+    whole("monitor.noise_max_customers", 2, 5000),
+    whole("monitor.interval_resamples", 1, 200),
+    whole("monitor.min_new_customers", 0, 20),
+    whole("monitor.min_new_lines", 0, 100),
+    number("monitor.max_mislabelled", 0.1, low=0, high=1, open_low=True),
+    whole("monitor.refresh_exit_code", 3, 3),
     whole("dashboard.page_size", 1, 25),
 )
 

@@ -174,6 +174,27 @@
       {shapes, title: {text: esc(m.headline || "")}, xaxis: {title: {text: "Days after the baseline"}},
        yaxis: {title: {text: "Agreement with re-segmenting (ARI)"}, range: [0, 1.05]}});
   }
+  function renderHealth() {
+    const h = D.health;
+    if (!h) return;
+    document.getElementById("health-status").textContent = h.status;
+    const list = document.getElementById("health-lines");
+    h.lines.forEach(function (text) { const li = document.createElement("li"); li.textContent = text; list.append(li); });
+    if (!h.track) return;
+    const t = h.track;
+    plot("chart-health", [
+      {type: "scatter", mode: "lines", x: t.cutoff, y: t.band_high, line: {width: 0}, hoverinfo: "skip", showlegend: false},
+      {type: "scatter", mode: "lines", x: t.cutoff, y: t.band_low, fill: "tonexty", fillcolor: "rgba(140,140,140,0.2)",
+       line: {width: 0}, name: "noise band", hoverinfo: "skip"},
+      {type: "scatter", mode: "lines+markers", x: t.cutoff, y: t.agreement, name: "agreement",
+       error_y: {type: "data", symmetric: false, array: t.agreement_high.map((v, i) => v - t.agreement[i]),
+                 arrayminus: t.agreement.map((v, i) => v - t.agreement_low[i])},
+       text: t.status.map(esc), marker: {size: t.status.map(s => s === "refresh_due" ? 14 : 7),
+       color: t.status.map(s => s === "refresh_due" ? "#e15759" : "#2f6690")},
+       line: {color: "#2f6690", width: 3}, hovertemplate: "%{x}: %{y:.2f} (%{text})<extra></extra>"}],
+      {title: {text: esc(h.policy || "")}, yaxis: {title: {text: "Agreement with a fresh fit (ARI)"}, range: [0, 1.05]},
+       showlegend: true, legend: {orientation: "h"}});
+  }
   function renderMigration(rows) {
     const moves = D.customers.moves;
     if (!moves) return;
@@ -263,6 +284,7 @@
   $("next").addEventListener("click", () => { state.page++; renderTable(); });
   buildFilters();
   renderMaintenance();
+  renderHealth();
   update();
   window.dashboard = {csvText, state};
 })();

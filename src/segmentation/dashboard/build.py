@@ -15,7 +15,7 @@ from segmentation.common.money import prefix, unit
 from segmentation.dashboard import data
 from segmentation.models.naming import segment_names
 
-FIX = "run `dvc repro dashboard` (it runs the stages before it)."
+FIX = "run `dvc repro report` (it runs the stages before it)."
 
 
 def _customers(catalog: Catalog, lines: pd.DataFrame, has_region: bool) -> pd.DataFrame:
@@ -44,6 +44,16 @@ def _value(catalog: Catalog, table: pd.DataFrame) -> tuple[pd.DataFrame, dict | 
                             on="customer_id", how="left")
         period = f"{value['movement']['from']} → {value['movement']['to']}"
     return table, value, period
+
+
+def _health(catalog: Catalog) -> dict | None:
+    """The monitor's panel, when the monitor has run."""
+    latest_path, track_path = catalog.monitor_output("latest.json"), catalog.monitor_output("replay.csv")
+    if not latest_path.is_file():
+        return None
+    recommendation = catalog.monitor_output("recommendation.json")
+    policy = read_json(recommendation)["sentence"] if recommendation.is_file() else None
+    return data.health(read_json(latest_path), pd.read_csv(track_path) if track_path.is_file() else None, policy)
 
 
 def payload(cfg: DictConfig) -> dict:
@@ -83,5 +93,6 @@ def payload(cfg: DictConfig) -> dict:
         "maintenance": data.maintenance(pd.read_csv(catalog.stability_output("stability.csv")), read_json(stability))
         if stability.is_file() else None,
         "value": {"horizon_days": value["horizon_days"]} if value else None,
+        "health": _health(catalog),
         "settings": {"page_size": int(required(settings, "page_size", "dashboard"))},
     }

@@ -111,6 +111,16 @@ def map_sample(points: pd.DataFrame, row_of: Mapping[str, int], max_points: int,
             "total": int(len(row_of))}
 
 
+def health(latest: Mapping, track: pd.DataFrame | None, policy: str | None) -> dict:
+    """The monitor's last check (its status and lines) and, when replayed, its month-by-month track."""
+    lines = [*latest["reasons"], *(latest.get("changes") or [] if latest["status"] != "ok" else [])]
+    columns = ["cutoff", "agreement", "agreement_low", "agreement_high", "band_low", "band_high", "status"]
+    return {"status": f"{latest['status'].replace('_', ' ')} as of {latest['cutoff']} (deployed {latest['deployed_at']})",
+            "lines": lines, "policy": policy,
+            "track": {c: (track[c].round(4) if c not in ("cutoff", "status") else track[c].astype(str)).tolist()
+                      for c in columns} if track is not None and len(track) else None}
+
+
 def maintenance(table: pd.DataFrame, summary: Mapping) -> dict:
     """The maintenance curve with its interval, the noise band and the verdict."""
     column = f"ari_{summary['curve']}"

@@ -57,6 +57,10 @@ BODY = """
     <div class="panel wide" id="maintenance-panel"><div id="chart-maintenance" style="height:340px"></div>
       <p class="note">The maintenance curve describes the whole segmentation: it does not follow the filters.
       Shaded: the noise band (the baseline refitted); bars: bootstrap intervals.</p></div>
+    <div class="panel wide" id="health-panel"><h2>Segment health</h2><p id="health-status" class="status"></p>
+      <ul id="health-lines"></ul><div id="chart-health" style="height:320px"></div>
+      <p class="note">The deployed segments checked against a fresh fit (the monitor): not following the filters.
+      Shaded: the deployment's noise band; circled: a refresh was due.</p></div>
   </div>
   <div class="table-tools">
     <input id="search" type="search" placeholder="Search a customer id" aria-label="Search a customer id">
@@ -77,6 +81,7 @@ HEADER_SCRIPT = """
   D.notes.forEach(function (text) { const p = document.createElement("p"); p.textContent = text; notes.append(p); });
   notes.hidden = D.notes.length === 0;
   document.getElementById("maintenance-panel").hidden = !D.maintenance;
+  document.getElementById("health-panel").hidden = !D.health;
   document.getElementById("migration-panel").hidden = !D.customers.moves;
 })();
 """

@@ -19,6 +19,13 @@ def frame_facts(frame: pd.DataFrame) -> dict:
     return {"present": present, "time_of_day": bool((dates != dates.dt.normalize()).any())}
 
 
+def merged_facts(per_frame: Iterable[Mapping]) -> dict:
+    """Several frames' facts as one frame's: a column is present when any frame holds it."""
+    per_frame = list(per_frame)
+    return {"present": {key: any(f["present"].get(key, False) for f in per_frame) for key in OPTIONAL},
+            "time_of_day": any(f["time_of_day"] for f in per_frame)}
+
+
 def source_facts(per_frame: Iterable[Mapping], mapped: set[str]) -> dict:
     """The source's facts: a column is supplied when the source maps it and a line holds it."""
     per_frame = list(per_frame)

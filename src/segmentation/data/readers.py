@@ -153,6 +153,25 @@ def _sniff_delimiter(path: Path, encoding: str) -> str:
         return ","
 
 
+def header_of(path: Path, data: Mapping) -> tuple[str, list[str]]:
+    """(format, column names as written) of one file, reading only its header."""
+    fmt = detect_format(path, data.get("format"))
+    if fmt == "parquet":
+        return fmt, list(pq.read_schema(path).names)
+    if fmt == "xlsx":
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = (list(data.get("sheets") or []) or workbook.sheet_names[:1])[0]
+        rows = workbook.get_sheet_by_name(sheet).to_python(nrows=1)
+        return fmt, [str(cell) for cell in rows[0]] if rows else []
+    if data.get("header_names"):
+        return fmt, [str(name) for name in data["header_names"]]
+    encoding = data.get("encoding") or _detect_encoding(path)
+    sep = r"\s+" if fmt == "txt" else data.get("delimiter") or _sniff_delimiter(path, encoding)
+    return fmt, _header(path, encoding, sep)
+
+
 def _header(path: Path, encoding: str, sep: str) -> list[str]:
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
         first = handle.readline().strip()

@@ -105,7 +105,9 @@ def customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, str]:
     table = features_from_file(clean_path, cutoff, connection(cfg) if on_spark(cfg) else None)
     if table.empty:
         raise UserError(f"no identified customer has a purchase before {cutoff:%Y-%m-%d}. Fix: check features.cutoff.")
-    return add_interests(cfg, table, cutoff), f"{cutoff:%Y-%m-%d}"
+    table = add_interests(cfg, table, cutoff)
+    table.attrs["cutoff"] = f"{cutoff:%Y-%m-%d}"  # what a model trained on it is deployed as of
+    return table, f"{cutoff:%Y-%m-%d}"
 
 
 def load_customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, Path | None]:
@@ -121,5 +123,6 @@ def load_customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, Path | None]:
         if built.get("cutoff_config") == cfg.features.cutoff and built.get("precomputed") == cfg.features.precomputed:
             table = pd.read_parquet(path)
             if set(cfg.features.columns) <= set(table.columns):  # else built for a feature set without them
+                table.attrs["cutoff"] = built.get("cutoff")
                 return table, path
     return customer_table(cfg)[0], None

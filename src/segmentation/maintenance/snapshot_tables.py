@@ -20,6 +20,7 @@ from segmentation.common.parallel import side_pool
 from segmentation.features.cutoffs import BASELINE, data_span, default_cutoff, snapshot_plan
 from segmentation.features.precomputed import check_series, read_snapshot_series
 from segmentation.features.rfm import with_membership
+from segmentation.maintenance import study_cache
 from segmentation.maintenance.sensitivity import neighbours
 from segmentation.maintenance.sensitivity import sensitivity as sensitivity_of
 from segmentation.maintenance.study import temporal_stability
@@ -97,21 +98,27 @@ def measure(cfg: DictConfig, bootstrap_aris: list[float] | None = None, sensitiv
     model = OmegaConf.to_container(cfg.model, resolve=True)
     stability = OmegaConf.to_container(cfg.stability, resolve=True)
 
-    def study(model_cfg: dict, settings: dict, aris) -> dict:
-        return temporal_stability(series.tables, series.days, series.cutoffs, features, model_cfg, settings,
-                                  int(cfg.seed), meta=series.meta, bootstrap_aris=aris)
-
-    # the verdict only: no classifiers, and a band from the seed refits alone (half the refits)
-    light = {**stability, "classifiers": [], "strategy": "keep", "noise_resamples": 0}
-    key, values = neighbours(model) if sensitivity else ("", [])
-    # the neighbours' studies run in other processes while this one computes its own
-    with side_pool(len(values), preload=("segmentation.maintenance.study",)) as pool:
-        others = {value: pool.submit(temporal_stability, series.tables, series.days, series.cutoffs, features,
-                                     {**model, key: value}, light, int(cfg.seed), meta=series.meta)
-                  for value in values}
-        result = study(model, stability, bootstrap_aris)
-        result["summary"]["warnings"] = series.warnings
-        if sensitivity:
-            result["summary"].update(sensitivity_of(model, result["summary"],
-                                                    lambda m: others[m[key]].result()["summary"]))
+    seed, tables_id, folder = int(cfg.seed), study_cache.tables_digest(series.tables), Catalog(cfg).studies
+    dates = (series.days, series.cutoffs, series.meta)
+    key = lambda model_cfg, settings, aris=None: study_cache.study_key(  # noqa: E731
+        tables_id, dates, features, model_cfg, settings, seed, aris)
+    # a neighbour's verdict only (no classifiers, no current assignments): the same verdict as its own study
+    light = {**stability, "classifiers": [], "strategy": "keep"}
+    moved, values = neighbours(model) if sensitivity else ("", [])
+    missing = [v for v in values if study_cache.read(folder, key({**model, moved: v}, light)) is None]
+    # the neighbours not kept from an earlier run are computed in other processes meanwhile
+    with side_pool(len(missing), preload=("segmentation.maintenance.study",)) as pool:
+        pending = {value: pool.submit(temporal_stability, series.tables, series.days, series.cutoffs, features,
+                                      {**model, moved: value}, light, seed, meta=series.meta) for value in missing}
+        result = study_cache.cached(folder, key(model, stability, bootstrap_aris), lambda: temporal_stability(
+            series.tables, series.days, series.cutoffs, features, model, stability, seed, meta=series.meta,
+            bootstrap_aris=bootstrap_aris))
+        if bootstrap_aris is None:  # its verdict is also its configuration's as another run's neighbour
+            study_cache.store(folder, key(model, light), result["summary"])
+        for value, future in pending.items():
+            study_cache.store(folder, key({**model, moved: value}, light), future.result()["summary"])
+    result["summary"]["warnings"] = series.warnings
+    if sensitivity:
+        result["summary"].update(sensitivity_of(model, result["summary"],
+                                                lambda m: study_cache.read(folder, key(m, light))))
     return result

@@ -35,12 +35,12 @@ from segmentation.common.sampling import sample_rows
 from segmentation.common.validation import require_valid
 from segmentation.features.cutoffs import BASELINE
 from segmentation.features.selection import preprocessor_for, select_customers, wholesaler_policy
-from segmentation.maintenance.noise import ari_interval, band, seed_agreement
+from segmentation.maintenance.band import Band, band_of, is_competing, refits
+from segmentation.maintenance.noise import ari_interval
 from segmentation.maintenance.recommendation import cost_tradeoff, recommend
 from segmentation.maintenance.verdict import decide, usable
-from segmentation.models.estimators import NOISE, ModelFailure, fit_labels, make_pipeline
-from segmentation.models.evaluation import bootstrap_stability
-from segmentation.models.fitting import refit_or_dissolve, segments
+from segmentation.models.estimators import ModelFailure, fit_labels, make_pipeline
+from segmentation.models.fitting import segments
 
 SUMMARY_OFFSETS = {"ari_j15": "J+15", "ari_m1": "M+1", "ari_m3": "M+3", "ari_m6": "M+6", "ari_m12": "M+12"}
 
@@ -75,9 +75,10 @@ def make_classifier(name: str, seed: int):
 
 def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, baseline_labels: pd.Series,
                  baseline_model, fit: Callable[[pd.DataFrame], np.ndarray], classifiers: Mapping,
-                 interval_resamples: int, seed: int, curve: str) -> dict:
+                 interval_resamples: int, seed: int, curve: str, noise: Band, margin: float) -> dict:
     """Every stability figure of one snapshot (see module docstring), with a bootstrap interval
-    over customers for the agreement curve the verdict reads (`curve`)."""
+    over customers for the agreement curve the verdict reads (`curve`), and the fresh fit's best
+    agreement with one of the noise band's refits (`band.Band.nearest`)."""
     keep = np.asarray(baseline_model.predict(X))
     try:
         refit = np.asarray(fit(X))
@@ -101,6 +102,12 @@ def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, basel
         "mislabelled_share": 1 - agreement(refit, keep),
         "new_by_segment": {int(k): round(float(v), 4) for k, v in new_keep.items()},
     }
+    if noise.fits:  # is the fresh fit a segmentation the baseline's own refits find? (not drift)
+        row["ari_nearest_refit"], row["refits_closer_to_fresh"] = noise.nearest(X, refit, keep)
+        # on either curve, judged with the model applied: a fresh fit close to the deployed model
+        # applied is the same segmentation, whatever the old labels say
+        row["competing_solution"] = is_competing(row["ari_keep_vs_refit"], keep_high, row["ari_nearest_refit"],
+                                                 noise.summary, margin)
     for label, model in classifiers.items():
         predicted = np.asarray(model.predict(X))
         row[f"accuracy_{label}"] = agreement(refit, predicted)
@@ -109,30 +116,18 @@ def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, basel
 
 
 def baseline_noise(baseline_X: pd.DataFrame, labels: np.ndarray, features: Mapping, model: Mapping,
-                   stability: Mapping, seed: int, bootstrap_aris: list[float] | None) -> dict:
-    """The noise band: self-agreement of the baseline under other seeds and on bootstrap
-    resamples of its customers (`bootstrap_aris` reuses a training run's own resamples). Above
-    `noise_max_customers`, both refit a seeded sample of the baseline (the refits dominate the
-    study's time on large customer bases)."""
+                   stability: Mapping, seed: int, bootstrap_aris: list[float] | None) -> Band:
+    """The noise band (`band.band_of`): self-agreement of the baseline under other seeds and on
+    bootstrap resamples of its customers (`bootstrap_aris` reuses a training run's own resamples).
+    Above `noise_max_customers`, both refit a seeded sample of the baseline (the refits dominate
+    the study's time on large customer bases)."""
     limit = int(required(stability, "noise_max_customers", "stability"))
     rows = sample_rows(len(baseline_X), limit, seed)
     if rows is not None:
         baseline_X, labels = baseline_X.iloc[rows], labels[rows]
     seeds = [seed + 1 + i for i in range(int(required(stability, "noise_seeds", "stability")))]
-    values = seed_agreement(labels, lambda s: _refit_or_nan(make_pipeline(features, model, s), baseline_X), seeds)
-    resamples = int(required(stability, "noise_resamples", "stability"))
-    if bootstrap_aris is None and resamples > 0:
-        pipeline = make_pipeline(features, model, seed)
-        bootstrap_aris = bootstrap_stability(refit_or_dissolve(pipeline, baseline_X), baseline_X, labels,
-                                             resamples, seed)["aris"]
-    return band([*values, *(bootstrap_aris or [])])
-
-
-def _refit_or_nan(pipeline, X: pd.DataFrame) -> np.ndarray:
-    try:
-        return fit_labels(pipeline, X)
-    except ModelFailure:
-        return np.full(len(X), NOISE)
+    resamples = int(required(stability, "noise_resamples", "stability")) if bootstrap_aris is None else 0
+    return band_of(refits(features, model, baseline_X, labels, seeds, resamples, seed), bootstrap_aris)
 
 
 def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, int], cutoffs: Mapping[str, str],
@@ -167,19 +162,20 @@ def temporal_stability(tables: Mapping[str, pd.DataFrame], days: Mapping[str, in
         return fit_labels(make_pipeline(features, model, seed), X)
 
     resamples = int(required(stability, "interval_resamples", "stability"))
+    noise = baseline_noise(baseline_X, baseline_labels.to_numpy(), features, model, stability, seed, bootstrap_aris)
     rows, latest = [], None
     for name in sorted((n for n in tables if n != BASELINE), key=lambda n: days[n]):
         snapshot = snapshot_customers(tables[name], features, selection.get("wholesaler_threshold"), baseline_X.index,
                                       population)
         about = dict((meta or {}).get(name, {}))
         rows.append({**snapshot_row(name, days[name], snapshot["X"], snapshot["is_new"], baseline_labels,
-                                    baseline_model, refit, classifiers, resamples, seed, curve),
+                                    baseline_model, refit, classifiers, resamples, seed, curve, noise,
+                                    float(required(stability, "competing_margin", "stability"))),
                      **snapshot["counts"], "cutoff": cutoffs[name], "label": about.get("label", name),
                      "no_new_data": bool(about.get("no_new_data", False))})
         latest = (name, snapshot["assigned"], snapshot["wholesalers"])
     table = pd.DataFrame(rows)
-    noise = baseline_noise(baseline_X, baseline_labels.to_numpy(), features, model, stability, seed, bootstrap_aris)
-    summary = summarise(table, curve, noise, stability, len(baseline_X), population, selection)
+    summary = summarise(table, curve, noise.summary, stability, len(baseline_X), population, selection)
     summary.update(baseline_cutoff=cutoffs[BASELINE], snapshots=int(len(table)),
                    first_cutoff=str(table["cutoff"].min()) if len(table) else cutoffs[BASELINE],
                    last_cutoff=str(table["cutoff"].max()) if len(table) else cutoffs[BASELINE])

@@ -44,6 +44,17 @@ def _not_enough(table: pd.DataFrame, counts: Mapping, minimums: Mapping) -> list
     return reasons
 
 
+def competing_reason(rows: pd.DataFrame, column: str) -> list[str]:
+    """Where a fresh fit was a competing segmentation found again (`band.is_competing`): not drift."""
+    if rows.empty:
+        return []
+    return [f"two competing segmentations: at {', '.join(map(str, rows['label']))} the fresh fit agrees "
+            f"{rows['ari_nearest_refit'].min():.2f} or more with a refit of the baseline itself but at most "
+            f"{rows[column].max():.2f} with the deployed segments, another segmentation of nearly equal quality found "
+            f"again, not a change in the customers (the deployed one is the one "
+            f"{1 - rows['refits_closer_to_fresh'].mean():.0%} of the baseline's refits are closer to)"]
+
+
 def decide(table: pd.DataFrame, curve: str, noise: Mapping, counts: Mapping, rules: Mapping) -> dict:
     """The verdict's structured fields: `verdict`, `headline`, `reasons`, the interval (days,
     months) where there is one, `drift_at` and the noise band."""
@@ -63,12 +74,16 @@ def decide(table: pd.DataFrame, curve: str, noise: Mapping, counts: Mapping, rul
                 "refresh_interval_months": 0.0,
                 "headline": f"The segmentation itself is unstable at the baseline (self-agreement "
                             f"{noise['band_median']:.2f}): choose a more stable configuration before planning refreshes."}
-    below = points[points[f"{column}_high"] < noise["band_low"]]
+    competing = points["competing_solution"].fillna(False).astype(bool) if "competing_solution" in points else \
+        pd.Series(False, index=points.index)
+    below = points[(points[f"{column}_high"] < noise["band_low"]) & ~competing]
+    found_other = competing_reason(points[competing], column)
     if below.empty:
         days = int(points["days"].iloc[-1])
         months = round(days / DAYS_PER_MONTH, 1)
         return {**result, "verdict": "stable", "refresh_interval_days": days, "refresh_interval_months": months,
-                "reasons": [f"no snapshot's agreement falls under the noise band (from {noise['band_low']:.2f})"],
+                "reasons": [*found_other, f"{'otherwise, ' if found_other else ''}no snapshot's agreement falls under the "
+                                          f"noise band (from {noise['band_low']:.2f})"],
                 "headline": f"Segments stay stable for the whole period measured ({months:g} months): "
                             "refresh at least yearly."}
     first = below.iloc[0]
@@ -82,4 +97,4 @@ def decide(table: pd.DataFrame, curve: str, noise: Mapping, counts: Mapping, rul
                 f"Refresh every {months:g} month{'s' if months != 1 else ''}." if months >= 1 else
                 f"Refresh every {days} days.")
     return {**result, "verdict": "refresh", "refresh_interval_days": days, "refresh_interval_months": months,
-            "drift_at": str(first["label"]), "reasons": [reason], "headline": headline}
+            "drift_at": str(first["label"]), "reasons": [reason, *found_other], "headline": headline}

@@ -142,7 +142,9 @@ def log(cfg: DictConfig, table: pd.DataFrame, table_path: Path | None, result: T
     (folder / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     retry_locked(mlflow.log_params, flat_params(cfg))
     retry_locked(mlflow.set_tags, {"data_version": file_digest(table_path) if table_path else "computed-in-run",
-                                   "projection_cached": str(cached)})
+                                   "projection_cached": str(cached),
+                                   # the monitor checks a deployed model against the data after this date
+                                   "segmentation.cutoff": str(table.attrs.get("cutoff") or "precomputed")})
     retry_locked(mlflow.log_metrics, {**{k: float(v) for k, v in result.metrics.items()},
                                       **{k: float(v) for k, v in result.selection.items()
                                          if isinstance(v, (int, float))}})

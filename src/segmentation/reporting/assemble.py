@@ -14,6 +14,7 @@ from segmentation.common.git import git_commit
 from segmentation.common.project import project_root
 from segmentation.company.periods import data_span, day_text
 from segmentation.models.naming import segment_cards, segment_names
+from segmentation.reporting import health_section
 from segmentation.reporting.availability import REPORT_FIGURES, data_note, report_figures
 from segmentation.reporting.eda_text import figure_sentences
 from segmentation.reporting.provenance import header
@@ -112,6 +113,7 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
         images["stability_curve"] = png(require(catalog.stability_output("curve.png"), "stability curve", FIX))
     value = read_json(catalog.value_output("value.json")) if catalog.value_output("value.json").is_file() else None
     images.update({key: png(path) for key, path in value_figures(catalog).items()})
+    images.update({key: png(path) for key, path in health_section.figures(catalog).items()})
     plain = OmegaConf.to_container(cfg, resolve=True)
     return {
         "title": "Customer segmentation: who buys, how, and what to do",
@@ -122,7 +124,7 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
         "figure_notes": figure_sentences(eda, currency),
         "data_note": data_note(ingest, eda, mappable=cfg.data.format != "olist"),
         "cards": cards, "names": names, "images": images,
-        "stability": stability, "value": value, "eda_figures": eda_figures, "method": method_note(plain, train, cleaning, stability),
+        "stability": stability, "value": value, "health": health_section.read(catalog), "eda_figures": eda_figures, "method": method_note(plain, train, cleaning, stability),
     }
 
 
@@ -138,6 +140,7 @@ def write_report(cfg: DictConfig) -> tuple[dict, int]:
         if context["stability"]:
             pngs["stability_curve"] = catalog.stability_output("curve.png").read_bytes()
         pngs.update({key: path.read_bytes() for key, path in value_figures(catalog).items()})
+        pngs.update({key: path.read_bytes() for key, path in health_section.figures(catalog).items()})
         slides = build_deck(context, pngs, catalog.slides)
         with atomic_path(catalog.segment_names) as tmp:
             context["cards"].assign(actions=context["cards"]["actions"].map(" | ".join),

@@ -19,6 +19,7 @@ from segmentation.common.money import check_currency as currency_code
 from segmentation.common.money import money, unit
 from segmentation.reporting import maintenance_text
 from segmentation.reporting.eda_text import labels
+from segmentation.reporting.health_section import health_html
 from segmentation.reporting.html_parts import figure as _img
 from segmentation.reporting.value_section import value_html
 from segmentation.reporting.wholesale_text import map_caption, method_sentences
@@ -152,9 +153,7 @@ def render_html(context: Mapping) -> str:
         f"<p>{esc(c['traits'])}</p>" + "".join(f"<p class='taste'>{esc(t)}</p>" for t in c.get("tastes") or [])
         + "<p><b>What to do</b></p><ul>"
         + "".join(f"<li>{esc(a)}</li>" for a in c["actions"]) + "</ul></div>" for _, c in cards.iterrows())
-    stability = context.get("stability")
-    maintenance = _maintenance(stability, images) if stability else \
-        "<p>The maintenance study has not been run for this segmentation.</p>"
+    maintenance = _maintenance_plan(context, images)
     words = glossary(context.get("currency"))
     terms = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in words.items())
     notes = context.get("figure_notes") or {}
@@ -192,12 +191,24 @@ Each segment has a name, its typical customer and what marketing can do.</p>
 {value_html(context.get('value'), images, context.get('currency'))}
 <h2 id="maintenance-plan">Maintenance plan</h2>
 {maintenance}
+<h2 id="segment-health">Segment health</h2>
+{health_html(context.get('health'), images)}
 <h2 id="method">Method</h2>
 <ul>{''.join(f'<li>{esc(line)}</li>' for line in context['method'])}</ul>
 <h2 id="glossary">Glossary</h2>
 <dl>{terms}</dl>
 </main></body></html>
 """
+
+
+def _maintenance_plan(context: Mapping, images: Mapping) -> str:
+    """The study's plan, then the refresh policy the monitor's replay recommends."""
+    stability = context.get("stability")
+    plan = _maintenance(stability, images) if stability else \
+        "<p>The maintenance study has not been run for this segmentation.</p>"
+    policy = ((context.get("health") or {}).get("recommendation") or {}).get("sentence")
+    return plan + (f"<p class='callout'><b>Refresh policy, replayed month by month.</b> {html.escape(policy)}</p>"
+                   if policy else "")
 
 
 def _data_note(lines: list[str] | None) -> str:

@@ -12,6 +12,7 @@ from pptx.util import Emu, Inches, Pt
 
 from segmentation.common.catalog import atomic_path
 from segmentation.reporting import maintenance_text, value_text
+from segmentation.reporting.health_section import health_slides
 from segmentation.reporting.report_html import glossary
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -144,6 +145,7 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
         text_slides("Maintenance plan: why", [maintenance_text.scope(stability), *maintenance_text.details(stability),
                                               *[f"Data check: {w}" for w in maintenance_text.warnings(stability)]],
                     size=18)
+    health_slides(context.get("health"), pngs, slide, text_slides, _figure)
     text_slides("Method", list(context["method"]), size=18)
     text_slides("Glossary", [f"{k}: {v}" for k, v in glossary(context.get("currency")).items()], size=16)
     with atomic_path(target) as tmp:

@@ -189,16 +189,16 @@ def load_champion(cfg: DictConfig):
     return segment_model, f"models:/{name}@{ALIAS} (version {version.version}, run {version.run_id})"
 
 
-def load_trained_default(cfg: DictConfig):
-    """The train stage's pipeline with the report's segment names and its wholesaler rule (if
-    it set wholesalers apart), and a description."""
+def load_trained_default(cfg: DictConfig, names: Mapping[int, str] | None = None):
+    """The train stage's pipeline with the report's segment names (or `names`) and its wholesaler
+    rule (if it set wholesalers apart), and a description."""
     import mlflow
 
     from segmentation.serving.pyfunc import SegmentModel
 
     catalog = Catalog(cfg)
     run_file, names_file = catalog.train_run, catalog.segment_names
-    if not run_file.is_file() or not names_file.is_file():
+    if not run_file.is_file() or (names is None and not names_file.is_file()):
         raise UserError("no champion and no trained default model. Fix: run `dvc repro train report` first.")
     setup(cfg)
     run_id = run_file.read_text().strip()
@@ -206,6 +206,8 @@ def load_trained_default(cfg: DictConfig):
     model.pipeline = mlflow.sklearn.load_model(f"runs:/{run_id}/model")
     model.columns = list(cfg.features.columns)
     model.wholesalers = run_wholesaler_rule(mlflow.MlflowClient(), run_id)
-    names = pd.read_csv(names_file)
-    model.names = dict(zip(names["cluster"].astype(int), names["name"]))
+    if names is None:
+        table = pd.read_csv(names_file)
+        names = dict(zip(table["cluster"].astype(int), table["name"]))
+    model.names = dict(names)
     return model, f"the pipeline's default model (run {run_id}): no champion registered yet, run `segmentation.select`"

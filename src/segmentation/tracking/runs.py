@@ -88,9 +88,10 @@ def quiet_mlflow() -> None:
         logger.addFilter(_DropMessage("Saving scikit-learn models in the pickle or cloudpickle format"))
 
 
-def setup(cfg: DictConfig) -> str:
-    """Point MLflow at the store and return the experiment id (created on first use, tagged as
-    model training so the UI opens on runs, not on GenAI traces)."""
+def setup(cfg: DictConfig, experiment: str | None = None) -> str:
+    """Point MLflow at the store and return the id of the experiment (`mlflow.experiment`, or the
+    one named), created on first use, tagged as model training so the UI opens on runs, not on
+    GenAI traces."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
@@ -100,7 +101,7 @@ def setup(cfg: DictConfig) -> str:
     ensure_sqlite_store(uri)
     mlflow.set_tracking_uri(uri)
     client = mlflow.MlflowClient()
-    name = str(cfg.mlflow.experiment)
+    name = str(experiment or cfg.mlflow.experiment)
     for attempt in range(5):  # parallel sweep jobs may race to create it
         experiment = client.get_experiment_by_name(name)
         if experiment is not None:
@@ -159,6 +160,17 @@ def run(cfg: DictConfig, parent_run_id: str | None = None, tags: Mapping[str, st
             retry_locked(mlflow.MlflowClient().update_run, active.info.run_id, name=f"{name}-{status}")
             mlflow.end_run(status=status)
             raise
+
+
+@contextmanager
+def monitoring_run(cfg: DictConfig, name: str, tags: Mapping[str, str]) -> Iterator:
+    """A run of the monitor's experiment (`monitor.experiment`): one per check."""
+    import mlflow
+
+    experiment_id = setup(cfg, str(cfg.monitor.experiment))
+    with retry_locked(mlflow.start_run, experiment_id=experiment_id, run_name=name,
+                      tags={ROLE_TAG: "monitor", "git_commit": git_commit(project_root(), short=False), **tags}) as active:
+        yield active
 
 
 def swept_values(parent_run_id: str | None) -> dict[str, str]:

@@ -1,0 +1,51 @@
+"""The monitor's figures: the segments' health over time (agreement with its interval against the
+noise band, status marked) and the refresh policies compared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from segmentation.common.figure_style import BLUE, GREY, ORANGE, RED, save, style
+
+
+def health_figure(track: pd.DataFrame, target: Path, title: str) -> None:
+    """Agreement of the deployed segmentation with a fresh fit, month by month, with its interval;
+    the deployment's noise band shaded; refreshes marked."""
+    import matplotlib.pyplot as plt
+
+    style()
+    fig, ax = plt.subplots(figsize=(8.5, 3.6))
+    dates = pd.to_datetime(track["cutoff"])
+    ax.fill_between(dates, track["band_low"], track["band_high"], step="mid", color=GREY, alpha=0.25,
+                    label="noise band (no change)")
+    ax.errorbar(dates, track["agreement"], yerr=[track["agreement"] - track["agreement_low"],
+                                                 track["agreement_high"] - track["agreement"]],
+                fmt="o-", color=BLUE, capsize=3, label="agreement with a fresh fit")
+    due = track["status"] == "refresh_due"
+    ax.scatter(dates[due], track.loc[due, "agreement"], s=120, facecolors="none", edgecolors=RED, linewidths=2,
+               label="refresh due", zorder=3)
+    ax.set_ylim(min(0.0, float(track["agreement_low"].min()) - 0.05), 1.02)
+    ax.set_ylabel("Agreement (ARI)")
+    ax.set_title(title)
+    ax.legend(loc="lower left", fontsize=8.5, frameon=False)
+    save(fig, target)
+
+
+def policies_figure(table: pd.DataFrame, ceiling: float, target: Path) -> None:
+    """Per policy: refreshes (bars) and the worst share of customers in a wrong segment (dots)."""
+    import matplotlib.pyplot as plt
+
+    style()
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    names = ["when the monitor says so" if p == "monitor" else p for p in table["policy"]]
+    ax.bar(names, table["refreshes"], color=[ORANGE if p == "monitor" else BLUE for p in table["policy"]])
+    ax.set_ylabel("Refreshes")
+    share = ax.twinx()
+    share.plot(names, 100 * table["worst_mislabelled"], "o", color=RED, label="worst share mislabelled")
+    share.axhline(100 * ceiling, color=RED, linestyle=":", linewidth=1)
+    share.set_ylabel("Customers in a wrong segment, worst month (%)")
+    share.grid(False)
+    ax.set_title("Refresh policies replayed: cost (refreshes) and risk (mislabelled customers)")
+    save(fig, target)

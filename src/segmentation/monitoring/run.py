@@ -1,0 +1,132 @@
+"""Stage `monitor` (and the command `python -m segmentation.monitor`): the deployed segmentation
+checked against the data up to `monitor.as_of`, its history kept; with `monitor.replay`, every
+month after the baseline replayed and the refresh policies compared."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from segmentation.common.catalog import Catalog
+from segmentation.common.errors import UserError
+from segmentation.features.cutoffs import data_span, default_cutoff, lines_per_period, resolve_cutoff
+from segmentation.maintenance.snapshot_tables import load_snapshots
+from segmentation.monitoring import fits, history, replay
+from segmentation.monitoring.check import check
+from segmentation.monitoring.deployment import band_of, deployed, table_at
+from segmentation.monitoring.words import policy_sentence, status_line
+
+
+def settings_of(cfg: DictConfig) -> dict:
+    settings = {**OmegaConf.to_container(cfg.monitor, resolve=True),
+                "competing_margin": float(cfg.stability.competing_margin)}  # one rule with the study
+    if not settings["split"] < settings["survive"]:
+        raise UserError(f"monitor.split={settings['split']} must be below monitor.survive={settings['survive']}. "
+                        "Fix: e.g. monitor.split=0.3 monitor.survive=0.7.")
+    if not settings["policies"] or any(not isinstance(p, int) or isinstance(p, bool) or p < 1
+                                       for p in settings["policies"]):
+        raise UserError(f"monitor.policies={settings['policies']} must list whole numbers of months. "
+                        "Fix: e.g. monitor.policies=[1,3,6,12].")
+    return settings
+
+
+def run(cfg: DictConfig) -> dict:
+    """The check as of `monitor.as_of`, and the replay with `monitor.replay`; returns the check."""
+    started = time.perf_counter()
+    settings = settings_of(cfg)
+    finding = watch(cfg, settings)
+    if settings["replay"]:
+        replayed(cfg, settings)
+    else:
+        history.clear_replay(Catalog(cfg))
+    print(f"{status_line(finding)} ({time.perf_counter() - started:.1f}s)")
+    return finding
+
+
+def watch(cfg: DictConfig, settings: dict) -> dict:
+    """One check of the deployed segmentation: latest.json, a row of history.csv, an MLflow run."""
+    catalog = Catalog(cfg)
+    first, last = data_span(catalog.clean)
+    as_of = resolve_cutoff(settings["as_of"], first, last, "monitor.as_of") if settings["as_of"] else default_cutoff(last)
+    deployment = deployed(cfg)
+    if as_of < deployment.cutoff:
+        raise UserError(f"monitor.as_of={as_of:%Y-%m-%d} is before {deployment.cutoff:%Y-%m-%d}, the cutoff of the "
+                        f"deployed model, {deployment.description}. Fix: a date on or after it.")
+    then = fits.customers(table_at(cfg, deployment.features, deployment.cutoff), deployment.features)
+    table_now = table_at(cfg, deployment.features, as_of)
+    now = fits.customers(table_now, deployment.features)
+    at_deployment = pd.Series(deployment.predict(then.reset_index()), index=then.index)
+    keep = pd.Series(deployment.predict(now.reset_index()), index=now.index)
+    _, refit = fits.fit(deployment.features, deployment.model, now, int(cfg.seed), settings)
+    band, origin = band_of(cfg, deployment, then, at_deployment)
+    nearest, _ = band.nearest(now, refit.to_numpy(), keep.to_numpy())
+    counts = {"new_customers": int(len(now.index.difference(then.index))),
+              "new_lines": lines_per_period(catalog.clean, [deployment.cutoff, as_of])[1]}
+    finding = check(keep, refit, at_deployment, band.summary, counts, settings, int(cfg.seed), deployment.names,
+                    nearest)
+    about = {"cutoff": f"{as_of:%Y-%m-%d}", "deployed_at": f"{deployment.cutoff:%Y-%m-%d}",
+             "deployment": deployment.key, "model": deployment.description, "band_origin": origin,
+             "days_since_deployment": int((as_of - deployment.cutoff).days)}
+    latest = history.write_latest(catalog, finding, about)
+    row = replay.history_row(replay.Month(about["cutoff"], about["cutoff"], now, counts["new_lines"]),
+                             replay.Month(about["deployed_at"], about["deployed_at"], then, 0), finding,
+                             about["days_since_deployment"])
+    history.append(catalog, {**row, "deployment": deployment.key})
+    record(cfg, latest)
+    return latest
+
+
+def replayed(cfg: DictConfig, settings: dict) -> dict:
+    """Every month after the baseline replayed on the snapshots: replay.csv, policies.csv and
+    its figure, and the recommendation (the cheapest policy under `monitor.max_mislabelled`)."""
+    from segmentation.monitoring.figures import health_figure, policies_figure
+
+    catalog = Catalog(cfg)
+    series = load_snapshots(cfg)
+    features, model = (OmegaConf.to_container(cfg[key], resolve=True) for key in ("features", "model"))
+    monthly = ["baseline", *sorted((n for n in series.tables if n.startswith("M+")), key=lambda n: series.days[n])]
+    months = [replay.Month(name, series.cutoffs[name], fits.customers(series.tables[name], features), lines)
+              for name, lines in zip(monthly, new_lines(catalog, [series.cutoffs[n] for n in monthly]))]
+    months = replay.fitted(months, features, model, settings, int(cfg.seed))
+    table, track = replay.policies(months, features, model, settings, int(cfg.seed))
+    best = replay.cheapest(table, float(settings["max_mislabelled"]))
+    recommendation = {"policy": best, "sentence": policy_sentence(table, best, float(settings["max_mislabelled"]))}
+    history.write_replay(catalog, table, track, recommendation)
+    policies_figure(table, float(settings["max_mislabelled"]), catalog.monitor_output("policies.png"))
+    health_figure(track, catalog.monitor_output("health.png"), "Replayed month by month after the baseline")
+    print(f"monitor replay ({len(months) - 1} months): {recommendation['sentence']}")
+    return recommendation
+
+
+def new_lines(catalog: Catalog, cutoffs: list[str]) -> list[int]:
+    """Cleaned lines added in each month of the replay (before the baseline: 0). A precomputed
+    series has no transactions: its months count as having enough lines (customers still decide)."""
+    if not catalog.clean.exists():
+        return [0] + [np.iinfo(np.int64).max] * (len(cutoffs) - 1)
+    return [0, *lines_per_period(catalog.clean, cutoffs)[1:]]
+
+
+def record(cfg: DictConfig, latest: dict) -> None:
+    """One MLflow run per check in the `monitor.experiment` experiment: the agreement, band and
+    shares as metrics (step: days since the deployment), the status as a tag, the transitions."""
+    import mlflow
+
+    from segmentation.tracking.runs import monitoring_run
+
+    numbers = {key: latest[key] for key in ("agreement", "agreement_low", "agreement_high", "band_low", "band_high",
+                                            "mislabelled_share", "customers", "new_customers", "new_lines")
+               if isinstance(latest.get(key), (int, float)) and np.isfinite(latest[key])}
+    with monitoring_run(cfg, f"check-{latest['cutoff']}", {"status": latest["status"], "deployment": latest["deployment"],
+                                                           "cutoff": latest["cutoff"]}):
+        for key, value in numbers.items():
+            mlflow.log_metric(key, float(value), step=int(latest["days_since_deployment"]))
+        mlflow.log_dict(latest, "check.json")
+        mlflow.log_table(pd.DataFrame(latest["transitions"]), "transitions.json")
+
+
+def exit_status(finding: dict, cfg: DictConfig) -> int:
+    """What the command tells a scheduler: `monitor.refresh_exit_code` when a refresh is due, else 0."""
+    return int(cfg.monitor.refresh_exit_code) if finding["status"] == "refresh_due" else 0
