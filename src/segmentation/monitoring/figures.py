@@ -38,14 +38,16 @@ def policies_figure(table: pd.DataFrame, ceiling: float, target: Path) -> None:
     import matplotlib.pyplot as plt
 
     style()
-    fig, ax = plt.subplots(figsize=(7.5, 3.4))
-    names = ["when the monitor says so" if p == "monitor" else p for p in table["policy"]]
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
+    names = ["when the\nmonitor says so" if p == "monitor" else p.replace("every ", "every\n") for p in table["policy"]]
     ax.bar(names, table["refreshes"], color=[ORANGE if p == "monitor" else BLUE for p in table["policy"]])
-    ax.set_ylabel("Refreshes")
+    ax.set_ylabel("Refreshes (bars)")
     share = ax.twinx()
-    share.plot(names, 100 * table["worst_mislabelled"], "o", color=RED, label="worst share mislabelled")
-    share.axhline(100 * ceiling, color=RED, linestyle=":", linewidth=1)
-    share.set_ylabel("Customers in a wrong segment, worst month (%)")
+    share.plot(names, 100 * table["worst_mislabelled"], "o", color=RED, markersize=8, label="worst month")
+    share.axhline(100 * ceiling, color=RED, linestyle=":", linewidth=1, label=f"ceiling {ceiling:.0%}")
+    share.set_ylim(0, max(100 * ceiling, float(100 * table["worst_mislabelled"].max())) * 1.25)
+    share.set_ylabel("Wrong segment, worst month (%)")
     share.grid(False)
-    ax.set_title("Refresh policies replayed: cost (refreshes) and risk (mislabelled customers)")
+    share.legend(loc="upper right", fontsize=8.5, frameon=False)
+    ax.set_title("Refresh policies replayed: refreshes and customers in a wrong segment")
     save(fig, target)

@@ -21,7 +21,7 @@ def latest_lines(latest: Mapping) -> tuple[str, list[str]]:
     """(the callout's title and sentence, the lines under it) for the last check."""
     title = STATUS_TITLES[latest["status"]]
     head = (f"{title}: the segmentation deployed on data up to {_day(latest['deployed_at'])} "
-            f"({latest['model']}), checked on the data up to {_day(latest['cutoff'])}.")
+            f"({latest['model'].split(' (run ')[0]}), checked on the data up to {_day(latest['cutoff'])}.")
     lines = [f"Why: {reason}." for reason in latest["reasons"]]
     if latest["status"] != "not_enough_data":
         lines.append(f"{latest['mislabelled_share']:.0%} of today's customers would change segment with a refresh; "
