@@ -28,14 +28,14 @@ def run(cfg: DictConfig) -> dict:
     started = time.perf_counter()
     if partitioned(source):  # a source in periods: only the partitions not yet cleaned under these rules
         report, cleaned = clean_partitions(source, target, rules)
+        everything_removed(report)
         print(f"clean: {cleaned} of {report['partitions']} partition(s) cleaned now")
     else:
         if target.is_dir() and partitioned(target):  # the partitions of an earlier source in periods
             shutil.rmtree(target)
         with atomic_path(target) as tmp:
             report = clean_on_spark(connection(cfg), source, tmp, rules) if on_spark(cfg) else clean_file(source, tmp, rules)
-            everything_removed(report)
-    everything_removed(report)
+            everything_removed(report)  # inside: a refused output is never written
     write_json(catalog.cleaning_report, report)
     write_metrics(catalog.cleaning_metrics, report)
     removed = ", ".join(f"{name} {r['lines']:,}" for name, r in report["removed"].items())
@@ -47,5 +47,6 @@ def run(cfg: DictConfig) -> dict:
 
 
 def everything_removed(report: dict) -> None:
+    """Refuse a cleaning that kept no line (the rules or the data are wrong)."""
     if report["lines_out"] == 0:
         raise UserError("cleaning removed every line. Fix: check the cleaning rules (cleaning.*) and the data.")
