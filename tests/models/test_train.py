@@ -75,6 +75,25 @@ def test_a_run_with_stability_logs_the_temporal_curve(tmp_path, store):
     assert {"stability/curve.png", "stability/stability.csv", "stability/stability.json"} <= artifacts
 
 
+def test_a_run_on_a_precomputed_snapshot_series_needs_no_transactions(tmp_path, store):
+    """No cleaned lines and no feature table (a fresh clone): the run trains on the series' own
+    baseline table (ids spelled 'Customer ID', as the series' files spell them) and studies the rest."""
+    folder = tmp_path / "snapshots"
+    folder.mkdir()
+    table = pd.read_csv(planted_table(tmp_path / "features.csv")).rename(columns={"customer_id": "Customer ID"})
+    for step, name in enumerate(["baseline", "J+1", "M+1"]):
+        table.iloc[: 150 + 10 * step].to_csv(folder / f"rfm_{name.lower().replace('+', '')}.csv", index=False)
+    without_table = [o for o in overrides(tmp_path) if not o.startswith("features.precomputed=")]
+    cfg = compose([*without_table, "model.n_clusters=3", "stability.enabled=true", f"stability.precomputed={folder}",
+                   "stability.precomputed_pattern='rfm_{slug}.csv'", "snapshots.baseline=2011-01-01",
+                   "snapshots.offsets=[J+1,M+1]", f"paths.clean={tmp_path}/absent.parquet", "mlflow.log_model=false"])
+    result = train_once(cfg)
+    run = mlflow.MlflowClient(store).get_run(result["run_id"])
+    assert run.info.status == "FINISHED" and run.data.metrics["customers"] == 150  # the baseline's rows
+    assert run.data.tags["segmentation.cutoff"] == "precomputed"
+    assert {"ari_m1", "refresh_interval_months"} <= set(run.data.metrics)
+
+
 def test_a_run_with_wholesalers_set_apart_fits_without_them_and_assigns_them_one_more_segment(tmp_path, store):
     """180 planted customers, quantile 0.95: 180 x 0.05 = 9 wholesalers set apart; the model's 3
     clusters on the other 171, the wholesalers in segment 3."""

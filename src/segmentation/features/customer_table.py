@@ -31,7 +31,7 @@ from segmentation.features.interests import (
     top_n_of,
     with_interests,
 )
-from segmentation.features.precomputed import id_column_in
+from segmentation.features.precomputed import id_column_in, series_baseline
 from segmentation.features.rfm import features_from_file, read_precomputed
 
 EMPTY_PRODUCTS = pd.DataFrame({"description": pd.Series(dtype="string"), "category": pd.Series(dtype="int64"),
@@ -114,6 +114,11 @@ def load_customer_table(cfg: DictConfig) -> tuple[pd.DataFrame, Path | None]:
     """The features stage's table when it was built for this config (same cutoff and source),
     else computed now; the path is None when computed (also when it lacks columns of the
     feature set: the stage built it for a feature set without interest features)."""
+    if cfg.stability.precomputed and not cfg.features.precomputed:  # a run on a precomputed snapshot series
+        stability = cfg.stability
+        return series_baseline(user_path(stability.precomputed), OmegaConf.to_container(stability.precomputed_files)
+                               or None, stability.precomputed_pattern, cfg.features.id_column,
+                               list(cfg.features.columns)), None
     catalog = Catalog(cfg)
     path, report_path = catalog.features, catalog.features_report
     if path.is_file() and report_path.is_file():

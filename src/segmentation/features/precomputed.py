@@ -218,3 +218,13 @@ def check_series(tables: Mapping[str, pd.DataFrame], order: list[str], cumulativ
     if cutoffs is not None and data_end is not None:
         warnings += _past_data_end(present, cutoffs, data_end)
     return warnings
+
+
+def series_baseline(folder: Path, files: Mapping[str, str] | None, pattern: str | None, id_column: str | None,
+                    columns: Sequence[str]) -> pd.DataFrame:
+    """The baseline table of a precomputed snapshot series, read as the study reads it: a run on
+    the series trains on it, so it needs no transactions (a fresh clone, no stage run)."""
+    paths = snapshot_files(Path(folder), [BASELINE], files, pattern)
+    header = _header(paths[BASELINE]).columns
+    return _read_table(paths[BASELINE], detect_id_column(header, id_column), list(columns))
+
