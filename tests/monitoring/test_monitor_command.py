@@ -4,9 +4,12 @@ command month after month on a model deployed in mid-2011, with exit codes a sch
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
@@ -23,9 +26,15 @@ def command(project, module: str, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-def monitor(project, *overrides: str) -> subprocess.CompletedProcess:
+def monitor_command(*overrides: str) -> list[str]:
     """The command as a user types it in the pipeline's copy (whose data are at the suite's scale)."""
-    return command(project, "segmentation.monitor", "monitor.replay=false", f"data.scale={PIPELINE_SCALE}", *overrides)
+    return [sys.executable, "-m", "segmentation.monitor", "monitor.replay=false", f"data.scale={PIPELINE_SCALE}",
+            *overrides]
+
+
+def monitor(project, *overrides: str) -> subprocess.CompletedProcess:
+    return subprocess.run(monitor_command(*overrides), cwd=project, env=project_env(project), capture_output=True,
+                          text=True, timeout=600)
 
 
 def test_the_pipeline_monitors_its_own_model_and_replays_the_months(built_pipeline):
@@ -55,10 +64,10 @@ def test_month_after_month_the_history_grows_and_the_exit_code_follows_the_statu
                     f"default model (run {run_id}): no champion registered yet, run `segmentation.select`. "
                     "Fix: a date on or after it.")
     statuses = []
+    # the suite's small shop gains a few customers a month: lower minimums to judge
+    minimums = ("monitor.min_new_customers=5", "monitor.min_new_lines=50")
     for as_of in ("2011-10-01", "2011-12-01", "2011-10-01"):  # the same month twice: replaced, not appended
-        # the suite's small shop gains a few customers a month: lower minimums to judge
-        result = monitor(pipeline_copy, f"monitor.as_of={as_of}", "monitor.min_new_customers=5",
-                         "monitor.min_new_lines=50")
+        result = monitor(pipeline_copy, f"monitor.as_of={as_of}", *minimums)
         latest = json.loads((pipeline_copy / "reports" / "monitor" / "latest.json").read_text())
         assert result.returncode == (3 if latest["status"] == "refresh_due" else 0), result.stderr[-2000:]
         assert latest["deployed_at"] == "2011-06-01" and latest["new_customers"] >= 5
@@ -75,3 +84,17 @@ def test_month_after_month_the_history_grows_and_the_exit_code_follows_the_statu
         runs = db.execute("SELECT r.name FROM runs r JOIN experiments e ON r.experiment_id = e.experiment_id "
                           "WHERE e.name = 'monitoring'").fetchall()
     assert {"check-2011-10-01", "check-2011-12-01"} <= {name for (name,) in runs}
+    # killed (SIGKILL) in the middle of a check: the history stays as it was, and the next run of
+    # that month writes what the uninterrupted run wrote
+    history_file = pipeline_copy / "reports" / "monitor" / "history.csv"
+    kept = history_file.read_bytes()
+    process = subprocess.Popen(monitor_command("monitor.as_of=2011-10-01", *minimums), cwd=pipeline_copy,
+                               env=project_env(pipeline_copy), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    time.sleep(4)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    assert history_file.read_bytes() == kept
+    json.loads((pipeline_copy / "reports" / "monitor" / "latest.json").read_text())  # whole, not half-written
+    assert monitor(pipeline_copy, "monitor.as_of=2011-10-01", *minimums).returncode in (0, 3)
+    assert history_file.read_bytes() == kept
