@@ -101,8 +101,10 @@ def allowed(key: str) -> str:
     return text + (f"; null: {rule.null}" if rule.null else "")
 
 
-def row(key: str, default, others: str, meaning: str) -> str:
-    cells = [f"`{key}`", default, others, allowed(key), meaning.replace("|", "\\|")]
+def row(key: str, default, others: str | None, meaning: str) -> str:
+    """A table row; `others` None: the table has no "set differently by" column (root keys)."""
+    text = meaning.replace("|", "\\|").replace("<", "&lt;").replace("{", "&#123;")   # no HTML, no attr_list
+    cells = [f"`{key}`", default, *([] if others is None else [others]), allowed(key), text]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -129,7 +131,7 @@ def group_section(group: str, default: str | None, composed: dict, meanings: dic
     for option in sorted(options, key=lambda name: name != default):   # the default option's words first
         prefix = "" if (CONF / group / f"{option}.yaml").read_text().startswith("# @package _global_") else f"{group}."
         meanings.update({k: v for k, v in comments(CONF / group / f"{option}.yaml", prefix).items() if k not in meanings})
-    heads = {option: header(CONF / group / f"{option}.yaml") for option in options}
+    heads = {option: header(CONF / group / f"{option}.yaml").replace("<", "&lt;") for option in options}
     lines = [f"### `{group}`", "", f"Options (`{group}=<option>`, default **{default or 'none'}**):", ""]
     lines += [f"- `{option}`" + (f": {heads[option]}" if heads[option] else "") for option in options]
     keys = sorted({key for option_keys in values.values() for key in option_keys if not key.startswith("hydra")})
@@ -154,10 +156,10 @@ def reference() -> str:
     chosen = groups()
     group_keys = {key for group in chosen for key in composed if key.startswith(f"{group}.")}
     lines = ["### Root keys", "", "Set on the command line as `key=value`; defined in `conf/config.yaml`.", "",
-             "| key | default | set differently by | allowed | meaning |", "|---|---|---|---|---|"]
+             "| key | default | allowed | meaning |", "|---|---|---|---|"]
     for key, value in composed.items():
         if key not in group_keys and not key.startswith(SKIPPED_ROOTS):
-            lines.append(row(key, shown(value), "", meanings.get(key, "")))
+            lines.append(row(key, shown(value), None, meanings.get(key, "")))
     lines.append("")
     for group, default in chosen.items():
         lines += group_section(group, default, composed, dict(meanings))
