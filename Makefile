@@ -8,7 +8,7 @@ RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 # one xdist worker per core; an end-to-end module's tests stay on one worker (tests/conftest.py)
 PARALLEL ?= -n auto --maxprocesses 4 --dist loadgroup --durations 15
 
-.PHONY: help install repro test test-fast params profile grid ui select serve monitor bench
+.PHONY: help install repro test test-fast params profile grid ui select serve monitor bench docs
 
 install: $(VENV)/.installed   ## create .venv and install the project with its dev tools (other targets do it first)
 
@@ -54,6 +54,12 @@ monitor: install        ## is the deployed segmentation still valid? exit 0 ok /
 
 bench: install          ## time every step at SCALES (default "1 10"), the grid sweep and the notebook way
 	$(RUN) python bench/run.py --scales $(SCALES) --repeats $(REPEATS)
+
+docs: install           ## regenerate the reference pages, build the site strictly into site/ and serve it on http://127.0.0.1:8000 (DOCS_PORT=<n> to change)
+	$(RUN) python scripts/docs_generate.py
+	$(RUN) mkdocs build --strict
+	@echo "docs: serving on http://127.0.0.1:$(or $(DOCS_PORT),8000) (site/index.html also opens from disk); Ctrl-C stops"
+	$(RUN) mkdocs serve --dev-addr 127.0.0.1:$(or $(DOCS_PORT),8000)
 
 help:                   ## list every target with what it does (the comment after each target's name)
 	@echo "usage: make <target>   (a fresh machine: make repro, then make test)"

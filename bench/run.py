@@ -114,7 +114,16 @@ def pipeline(scale: float, repeats: int, env: dict, only: list[str] | None = Non
 def median(values: list[dict]) -> dict:
     return {"seconds": round(statistics.median(v["seconds"] for v in values), 2),
             "peak_rss_mb": round(statistics.median(v["peak_rss_mb"] for v in values), 1),
-            "runs": len(values)}
+            "runs": len(values), **stamp()}
+
+
+def stamp() -> dict:
+    """When and on what code a figure was measured (bench/report.py shows it beside the figure)."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                            check=False)
+    dirty = subprocess.run(["git", "status", "--porcelain", "src", "conf"], cwd=ROOT, capture_output=True, text=True,
+                           check=False)
+    return {"date": time.strftime("%Y-%m-%d"), "commit": commit.stdout.strip() + ("-dirty" if dirty.stdout else "")}
 
 
 def sweep(repeats: int, env: dict, launcher: str) -> dict:
@@ -338,12 +347,12 @@ def main() -> None:
         results["repro"] = cold_repro(args.repeats, env)
         save(results)
     if not args.no_notebook and 1 in args.scales:
-        results["notebook"] = notebook(args.repeats, env)
+        results["notebook"] = {**notebook(args.repeats, env), **stamp()}
         save(results)
     if not args.no_sweep and 1 in args.scales:
         results["sweeps"] = {}
         for launcher in args.launchers:
-            results["sweeps"][launcher] = sweep(args.repeats, env, launcher)
+            results["sweeps"][launcher] = {**sweep(args.repeats, env, launcher), **stamp()}
             save(results)
     print(markdown(results))
 

@@ -77,10 +77,10 @@ def test_every_folder_is_a_step_of_the_flow():
 
 
 def test_the_tests_mirror_the_code():
-    """tests/<step>/ for each step folder; besides them only the end-to-end tests (pipeline/) and
-    the real layouts the tests build (layouts/)."""
+    """tests/<step>/ for each step folder; besides them only the end-to-end tests (pipeline/), the
+    real layouts the tests build (layouts/) and the documentation's tests (docs/)."""
     folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and not p.name.startswith((".", "__"))}
-    assert folders == set(FLOW) | {"pipeline", "layouts"}
+    assert folders == set(FLOW) | {"pipeline", "layouts", "docs"}
     assert all(list((ROOT / "tests" / step).glob("test_*.py")) for step in FLOW)
 
 
@@ -185,11 +185,12 @@ def test_a_new_algorithm_is_one_yaml_file(tmp_path, monkeypatch):
     assert len(set(labels)) == 3 and len(set(labels[:50])) == 1
 
 
-def test_the_readme_shows_the_tree_as_it_is():
-    """The README's architecture block lists every step folder once, in the order of the flow, and
-    every command, and nothing that does not exist."""
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("## Architecture", 1)[1].split("```", 2)[1]
+def test_the_architecture_page_shows_the_tree_as_it_is():
+    """The architecture page's tree (generated from the package, tests/docs checks it is current) lists
+    every step folder once, in the order of the flow declared here, and every command, and nothing that
+    does not exist."""
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    block = page.split("<!-- BEGIN GENERATED tree", 1)[1].split("```", 2)[1]
     folders = re.findall(r"^  ([a-z_]+)/ ", block, re.M)
     assert folders == FLOW
     [commands] = [line.split("(the commands)")[0].split() for line in block.splitlines() if "(the commands)" in line]

@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import copy_project, sh
+from conftest import ROOT, copy_project, sh
 from layouts.minimal import write_minimal_csv
 from layouts.olist import write_olist
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import docs_shown
+
+#: the three-column walk-through as the documentation shows it: this module runs exactly its commands
+WALKTHROUGH = ("docs/your-own-data.md", "From a three-column CSV to a report")
+COPY, USE_DATA, REPRO, EXP_RUN = docs_shown.walkthrough(*WALKTHROUGH)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("any_shop")]  # its shop is built once, on one worker
 
@@ -33,13 +41,12 @@ def commit(project: Path, message: str) -> None:
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("shop"), 0.03)
-    write_minimal_csv(project / "data" / "shop.csv", scale=0.1)
-    out = sh(project, "python", "-m", "segmentation.use_data", "my_shop", "--from", "transactions",
-             "data.path=data/shop.csv", "data.columns.customer_id=customer", "data.columns.invoice_date=date",
-             "data.columns.amount=amount", "data.currency=USD")
+    write_minimal_csv(project / COPY[-1], scale=0.1)   # the page's `cp` of the user's export
+    assert "data.path=data/shop.csv" in USE_DATA and "data.columns.amount=amount" in USE_DATA
+    out = sh(project, *USE_DATA)
     assert "the default data is now 'my_shop'" in out
     commit(project, "my data")
-    sh(project, "dvc", "repro")
+    sh(project, *REPRO)
     return project
 
 
@@ -92,7 +99,8 @@ def test_the_dashboard_of_a_three_column_csv_hides_the_region_filter_with_a_note
 
 def test_a_later_exp_run_without_data_settings_keeps_the_chosen_data(shop):
     commit(shop, "repro")
-    out = sh(shop, "dvc", "exp", "run", "-S", "model=gmm")
+    assert EXP_RUN == ["dvc", "exp", "run", "-S", "model=gmm"]
+    out = sh(shop, *EXP_RUN)
     assert "data changed" not in out
     params = yaml.safe_load((shop / "params.yaml").read_text())
     assert params["data"]["name"] == "my_shop" and params["model"]["name"] == "gmm"
