@@ -58,7 +58,7 @@ def apply_overrides(template_text: str, name: str, overrides: Sequence[str]) -> 
 def render(content: Mapping, glob: bool, command: str) -> str:
     """The data config file's text: where it came from, then the settings."""
     header = [GLOBAL_HEADER] if glob else []
-    header.append(f"# Written by `{command}`; edit freely (README \"Your own data\").")
+    header.append(f"# Written by `{command}`; edit freely (docs/your-own-data.md).")
     return "\n".join(header) + "\n" + yaml.safe_dump(dict(content), sort_keys=False, allow_unicode=True)
 
 

@@ -1,7 +1,7 @@
 """A seeded generator shaped like UCI Online Retail II, in its raw layout.
 
 The real file cannot be downloaded here, so this stands in for it. It reproduces the
-published shape of the real data (see README "Synthetic data" and `scripts/profile_reference.py`):
+published shape of the real data (see docs/your-own-data.md, "The default: a synthetic shop", and `scripts/profile_reference.py`):
 per-customer invoice counts, spend, items and recency distributions, a wholesaler tail,
 seasonality peaking in November, 41 countries with the UK at ~91 % of lines, ~22.8 %
 of lines without a customer id, cancellations, exact duplicate lines, non-product

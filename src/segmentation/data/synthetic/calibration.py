@@ -1,7 +1,7 @@
 """The published figures of UCI Online Retail II that the generator is calibrated to.
 
 Dates, per-customer quantiles, seasonality, countries and their shares, invoice numbering
-and the non-product codes of the real file (see README "Synthetic data" and `scripts/profile_reference.py`).
+and the non-product codes of the real file (see docs/your-own-data.md, "The default: a synthetic shop", and `scripts/profile_reference.py`).
 The number of customers at scale 1 is `CUSTOMERS_PER_UNIT` in the package's `__init__`,
 where `generate` reads it.
 """
