@@ -75,6 +75,23 @@ def paired(results: dict) -> list[str]:
     return lines + [""]
 
 
+def monthly(results: dict) -> list[str]:
+    """One month added to data in monthly files (`bench/monthly.py`), against the full rebuild."""
+    if not results.get("monthly"):
+        return []
+    lines = ["### One month added, against the full rebuild (`bench/monthly.py`)", "",
+             "| scale | added month (s) | full rebuild (s) | ratio | peak RSS (MB) | replay, 12 months (s) | measured on "
+             "| commit |", "|---|---:|---:|---:|---:|---:|---|---|"]
+    for scale, m in results["monthly"].items():
+        date, commit = when(m)
+        replay = m["replay"]["seconds"] if "replay" in m else "not measured"
+        lines.append(f"| {scale} | {m['added_month']['seconds']} | {m['full_rebuild']['seconds']} | {m['ratio']}x | "
+                     f"{max(m['added_month']['peak_rss_mb'], m['full_rebuild']['peak_rss_mb'])} | {replay} | {date} | "
+                     f"{commit} |")
+    steps = " + ".join(next(iter(results["monthly"].values()))["added_month"]["steps"])
+    return lines + ["", f"Each side runs {steps} as separate processes, as `dvc repro` does.", ""]
+
+
 def report(results: dict | None = None) -> str:
     results = results if results is not None else json.loads(RESULTS.read_text())
     run = bench_run()
@@ -83,6 +100,7 @@ def report(results: dict | None = None) -> str:
     lines = [machine, "", "### Targets", "", *run.targets(results), "", *others(results), ""]
     for scale, steps in results["pipeline"].items():
         lines += scale_table(scale, steps)
+    lines += monthly(results)
     lines += paired(results)
     return "\n".join(lines).rstrip()
 
