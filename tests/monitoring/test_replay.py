@@ -157,3 +157,21 @@ def test_history_row_lists_the_transitions_that_are_not_survivals():
                    "customers": 120, "new_customers": 25, "agreement": 0.6, "agreement_low": 0.5,
                    "agreement_high": 0.7, "band_low": 0.9, "band_high": 0.98, "status": "refresh_due",
                    "mislabelled_share": 0.2, "transitions": "split 1; absorbed 2; emerged 3"}
+
+
+def test_the_recommendation_reads_with_one_decimal_so_a_share_over_the_ceiling_never_rounds_into_it():
+    from segmentation.monitoring.words import policy_sentence
+
+    table = POLICIES.assign(months=12)
+    table.loc[table["policy"] == "every 12 months", "worst_mislabelled"] = 0.103  # "10%" would read as allowed
+    fixed = table[table["policy"] != "monitor"]
+    assert policy_sentence(fixed, cheapest(fixed, 0.10), 0.10) == (
+        "Refresh every 6 months: 2 refreshes in 12 months, never more than 10.0% of customers in a wrong segment "
+        "(ceiling 10%).")
+    assert policy_sentence(table, cheapest(table, 0.10), 0.10) == (
+        "Come back when the monitor says so: 2 refreshes in 12 months, never more than 6.0% of customers in a wrong "
+        "segment (ceiling 10%).")  # every 6 months refreshes as often: no "instead of"
+    over = table.assign(worst_mislabelled=table["worst_mislabelled"] + 0.2)
+    assert policy_sentence(over, cheapest(over, 0.10), 0.10) == (
+        "No policy keeps the share of customers in a wrong segment under 10% over the 12 months replayed (the best, "
+        "every 1 month, reaches 22.0%): refresh monthly and review the configuration.")

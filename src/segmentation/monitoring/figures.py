@@ -33,14 +33,18 @@ def health_figure(track: pd.DataFrame, target: Path, title: str) -> None:
     save(fig, target)
 
 
-def policies_figure(table: pd.DataFrame, ceiling: float, target: Path) -> None:
-    """Per policy: refreshes (bars) and the worst share of customers in a wrong segment (dots)."""
+def policies_figure(table: pd.DataFrame, ceiling: float, target: Path, recommended: str | None) -> None:
+    """Per policy: refreshes (bars, the recommended one highlighted) and the worst share of customers
+    in a wrong segment (dots), against the ceiling."""
     import matplotlib.pyplot as plt
 
     style()
     fig, ax = plt.subplots(figsize=(8.5, 3.8))
     names = ["when the\nmonitor says so" if p == "monitor" else p.replace("every ", "every\n") for p in table["policy"]]
-    ax.bar(names, table["refreshes"], color=[ORANGE if p == "monitor" else BLUE for p in table["policy"]])
+    bars = ax.bar(names, table["refreshes"], color=[ORANGE if p == recommended else BLUE for p in table["policy"]])
+    if recommended is not None:
+        ax.legend([bars[list(table["policy"]).index(recommended)]], ["recommended: fewest refreshes under the ceiling"],
+                  loc="upper center", fontsize=8.5, frameon=False)
     ax.set_ylabel("Refreshes (bars)")
     share = ax.twinx()
     share.plot(names, 100 * table["worst_mislabelled"], "o", color=RED, markersize=8, label="worst month")

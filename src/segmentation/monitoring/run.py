@@ -95,7 +95,8 @@ def replayed(cfg: DictConfig, settings: dict) -> dict:
     best = replay.cheapest(table, float(settings["max_mislabelled"]))
     recommendation = {"policy": best, "sentence": policy_sentence(table, best, float(settings["max_mislabelled"]))}
     history.write_replay(catalog, table, track, recommendation)
-    policies_figure(table, float(settings["max_mislabelled"]), catalog.monitor_output("policies.png"))
+    policies_figure(table, float(settings["max_mislabelled"]), catalog.monitor_output("policies.png"),
+                    best["policy"] if best else None)
     health_figure(track, catalog.monitor_output("health.png"), "Replayed month by month after the baseline")
     print(f"monitor replay ({len(months) - 1} months): {recommendation['sentence']}")
     return recommendation

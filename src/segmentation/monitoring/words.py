@@ -26,12 +26,12 @@ def policy_sentence(table: pd.DataFrame, best: Mapping | None, ceiling: float) -
     if best is None:
         worst = table.sort_values("worst_mislabelled").iloc[0] if len(table) else None
         return (f"No policy keeps the share of customers in a wrong segment under {ceiling:.0%} over the {months} months "
-                f"replayed (the best, {policy_name(worst)}, reaches {worst['worst_mislabelled']:.0%}): refresh "
+                f"replayed (the best, {policy_name(worst)}, reaches {worst['worst_mislabelled']:.1%}): refresh "
                 "monthly and review the configuration." if worst is not None else "Nothing to replay.")
     fixed = table[(table["policy"] != "monitor") & (table["worst_mislabelled"] <= ceiling)]
     cheapest_fixed = fixed.sort_values(["refreshes", "worst_mislabelled"]).iloc[0] if len(fixed) else None
     say = (f"{int(best['refreshes'])} refresh{'es' if best['refreshes'] != 1 else ''} in {months} months, never more "
-           f"than {best['worst_mislabelled']:.0%} of customers in a wrong segment (under {ceiling:.0%})")
+           f"than {best['worst_mislabelled']:.1%} of customers in a wrong segment (ceiling {ceiling:.0%})")
     if best["policy"] == "monitor":
         against = (f" instead of {int(cheapest_fixed['refreshes'])} {policy_name(cheapest_fixed)}"
                    if cheapest_fixed is not None and cheapest_fixed["refreshes"] > best["refreshes"] else "")

@@ -50,6 +50,6 @@ def policy_lines(recommendation: Mapping | None, policies: pd.DataFrame | None) 
     if policies is not None and len(policies):
         lines.append("Policies replayed: " + "; ".join(
             f"{'when the monitor says so' if row.policy == 'monitor' else row.policy}: {int(row.refreshes)} refresh"
-            f"{'es' if row.refreshes != 1 else ''}, worst {row.worst_mislabelled:.0%} mislabelled"
+            f"{'es' if row.refreshes != 1 else ''}, worst {row.worst_mislabelled:.1%} mislabelled"
             for row in policies.itertuples()) + ".")
     return lines
