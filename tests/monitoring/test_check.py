@@ -10,8 +10,9 @@ from conftest import conf_group
 from segmentation.monitoring.check import NOT_ENOUGH_DATA, OK, REFRESH_DUE, check, enough_data
 
 # the monitor's settings as its command builds them: conf/monitor with the study's competing_margin
-MARGIN = conf_group("stability", "default")["competing_margin"]
-SETTINGS = conf_group("monitor", "default", interval_resamples=50, competing_margin=MARGIN)   # min 20 new customers, 100 lines
+STUDY = conf_group("stability", "default")
+SETTINGS = conf_group("monitor", "default", interval_resamples=50, competing_margin=STUDY["competing_margin"],
+                      self_agreement_floor=STUDY["self_agreement_floor"])   # min 20 new customers, 100 lines
 ENOUGH = {"new_customers": 30, "new_lines": 500}
 BAND = {"band_low": 0.9, "band_median": 0.95, "band_high": 0.98}
 # split case: 100 customers, deployed 0 (c0-c49) and 1 (c50-c99); today's refit cuts 0 in two halves
@@ -31,7 +32,7 @@ def split_case() -> tuple[pd.Series, pd.Series, pd.Series]:
 
 def test_settings_are_the_configured_monitor_defaults():
     assert (SETTINGS["min_new_customers"], SETTINGS["min_new_lines"], SETTINGS["survive"], SETTINGS["split"],
-            SETTINGS["competing_margin"]) == (20, 100, 0.7, 0.3, 0.25)
+            SETTINGS["competing_margin"], SETTINGS["self_agreement_floor"]) == (20, 100, 0.7, 0.3, 0.25, 0.75)
 
 
 def test_too_few_new_customers_is_not_enough_data_with_the_numbers():
@@ -139,3 +140,16 @@ def test_only_customers_both_placements_hold_are_compared():
     refit = pd.concat([refit, pd.Series([0], index=["y0"])])
     finding = check(keep, refit, deployed, BAND, ENOUGH, SETTINGS, seed=0)
     assert finding["customers"] == 100 and finding["agreement"] == pytest.approx(SPLIT_ARI, abs=1e-4)
+
+
+def test_ok_within_a_wide_band_says_the_check_is_coarse():
+    """A band from 0.40 (the deployment's own refits land in other solutions; floor 0.75): ok, and
+    the reasons say only a change deeper than 0.40 could show. From 0.90 no such caveat."""
+    keep, refit, deployed = split_case()
+    wide = check(keep, refit, deployed, {"band_low": 0.4, "band_median": 0.9, "band_high": 0.99}, ENOUGH, SETTINGS, seed=0)
+    assert wide["status"] == OK and wide["coarse"]
+    assert wide["reasons"][1].startswith("the check is coarse: refits of the deployment's own customers agree as "
+                                         "little as 0.40")
+    same = pd.Series([0] * 50 + [1] * 50, index=IDS)
+    narrow = check(same, same, same, BAND, ENOUGH, SETTINGS, seed=0)
+    assert narrow["status"] == OK and not narrow["coarse"] and len(narrow["reasons"]) == 1

@@ -14,7 +14,7 @@ from segmentation.monitoring.replay import Month, fitted, monitor_policy
 FEATURES = conf_group("features", "rfm", transform="log1p", scaler="standard")
 KMEANS = conf_group("model", "kmeans", n_clusters=3)
 SETTINGS = {**conf_group("monitor", "default", noise_seeds=4, noise_resamples=4, interval_resamples=50),
-            "competing_margin": 0.25}
+            **{key: conf_group("stability", "default")[key] for key in ("competing_margin", "self_agreement_floor")}}
 # groups 1 and 2 are distinct but near each other; 3 is a new, far-away behaviour: with k fixed,
 # a fresh fit that meets group 3 merges 1 and 2 to give it a segment of its own
 CENTRES = np.array([[5.0, 30.0, 8000.0], [60.0, 5.0, 800.0], [120.0, 3.0, 400.0], [1.0, 300.0, 200000.0]])

@@ -22,7 +22,9 @@ from segmentation.monitoring.words import policy_sentence, status_line
 
 def settings_of(cfg: DictConfig) -> dict:
     settings = {**OmegaConf.to_container(cfg.monitor, resolve=True),
-                "competing_margin": float(cfg.stability.competing_margin)}  # one rule with the study
+                # rules shared with the study
+                "competing_margin": float(cfg.stability.competing_margin),
+                "self_agreement_floor": float(cfg.stability.self_agreement_floor)}
     if not settings["split"] < settings["survive"]:
         raise UserError(f"monitor.split={settings['split']} must be below monitor.survive={settings['survive']}. "
                         "Fix: e.g. monitor.split=0.3 monitor.survive=0.7.")
