@@ -73,6 +73,7 @@ def test_month_after_month_the_history_grows_and_the_exit_code_follows_the_statu
         assert latest["deployed_at"] == "2011-06-01" and latest["new_customers"] >= 5
         assert latest["band_origin"].startswith("kept" if statuses else "computed now")
         assert latest["status"] in ("ok", "refresh_due") and latest["reasons"]
+        assert "/#/experiments/" in result.stdout and "compareRunsMode=CHART" in result.stdout  # the checks as charts
         statuses.append(latest["status"])
     history = pd.read_csv(pipeline_copy / "reports" / "monitor" / "history.csv")
     assert len(history[history["deployed_at"] != "2011-06-01"]) == 1  # the pipeline's own check is kept
@@ -84,6 +85,11 @@ def test_month_after_month_the_history_grows_and_the_exit_code_follows_the_statu
         runs = db.execute("SELECT r.name FROM runs r JOIN experiments e ON r.experiment_id = e.experiment_id "
                           "WHERE e.name = 'monitoring'").fetchall()
     assert {"check-2011-10-01", "check-2011-12-01"} <= {name for (name,) in runs}
+    with sqlite3.connect(pipeline_copy / "mlruns" / "mlflow.db") as db:
+        active = db.execute("SELECT r.name FROM runs r JOIN experiments e ON r.experiment_id = e.experiment_id "
+                            "WHERE e.name = 'monitoring' AND r.lifecycle_stage = 'active' "
+                            "AND r.name = 'check-2011-10-01'").fetchall()
+    assert len(active) == 1  # checked twice: the rerun replaced the first run, as it replaced its history row
     # killed (SIGKILL) in the middle of a check: the history stays as it was, and the next run of
     # that month writes what the uninterrupted run wrote
     history_file = pipeline_copy / "reports" / "monitor" / "history.csv"

@@ -124,6 +124,9 @@ def test_ui_links_open_the_training_view_of_a_sweep():
     assert ui_links.run_page("http://h", "3", "abc", "leaderboard.html") == \
         "http://h/#/experiments/3/runs/abc/artifactPath/leaderboard.html?workflowType=machine_learning"
     assert ui_links.ui_base("https://mlflow.team.example/") == "https://mlflow.team.example"
+    charts = ui_links.runs_table("http://h", "2", search="tags.deployment = 'r1@2011-06-01'", charts=True)
+    assert charts == ("http://h/#/experiments/2/runs?workflowType=machine_learning&searchFilter=tags.deployment%20%3D%20"
+                      "%27r1%402011-06-01%27&compareRunsMode=CHART")
 
 
 def test_progress_is_quiet_off_a_terminal(monkeypatch):

@@ -122,12 +122,32 @@ def record(cfg: DictConfig, latest: dict) -> None:
     numbers = {key: latest[key] for key in ("agreement", "agreement_low", "agreement_high", "band_low", "band_high",
                                             "mislabelled_share", "customers", "new_customers", "new_lines")
                if isinstance(latest.get(key), (int, float)) and np.isfinite(latest[key])}
+    from segmentation.tracking.runs import tracking_uri
+    from segmentation.tracking.ui_links import runs_table, ui_base
+
     with monitoring_run(cfg, f"check-{latest['cutoff']}", {"status": latest["status"], "deployment": latest["deployment"],
-                                                           "cutoff": latest["cutoff"]}):
+                                                           "cutoff": latest["cutoff"]}) as active:
+        replace_earlier_check(active, latest)
         for key, value in numbers.items():
             mlflow.log_metric(key, float(value), step=int(latest["days_since_deployment"]))
         mlflow.log_dict(latest, "check.json")
         mlflow.log_table(pd.DataFrame(latest["transitions"]), "transitions.json")
+    link = runs_table(ui_base(tracking_uri(cfg)), active.info.experiment_id,
+                      search=f"tags.deployment = '{latest['deployment']}'", charts=True)
+    print(f"monitor: this deployment's checks over time in MLflow (`make ui`): {link}")
+
+
+def replace_earlier_check(active, latest: dict) -> None:
+    """A rerun of a cutoff replaces its earlier MLflow run (deleted: the UI's bin keeps it), as
+    it replaces its history row, so the charts hold one point per month."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    same = client.search_runs([active.info.experiment_id], f"tags.deployment = '{latest['deployment']}' and "
+                                                           f"tags.cutoff = '{latest['cutoff']}'")
+    for run in same:
+        if run.info.run_id != active.info.run_id:
+            client.delete_run(run.info.run_id)
 
 
 def exit_status(finding: dict, cfg: DictConfig) -> int:

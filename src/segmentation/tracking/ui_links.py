@@ -27,11 +27,14 @@ def ui_base(tracking_uri: str) -> str:
 
 
 def runs_table(base: str, experiment_id: str, parent_run_id: str | None = None, sort_metric: str | None = None,
-               higher_is_better: bool = True) -> str:
-    """The experiment's runs table; with `parent_run_id`, only that sweep's runs, sorted by `sort_metric`."""
+               higher_is_better: bool = True, search: str | None = None, charts: bool = False) -> str:
+    """The experiment's runs table; with `parent_run_id`, only that sweep's runs, sorted by `sort_metric`;
+    `search` filters otherwise; `charts` opens the chart view (each metric against its step)."""
     params = dict(ML_VIEW)
-    if parent_run_id:
-        params["searchFilter"] = f"tags.mlflow.parentRunId = '{parent_run_id}'"
+    if parent_run_id or search:
+        params["searchFilter"] = f"tags.mlflow.parentRunId = '{parent_run_id}'" if parent_run_id else search
+    if charts:
+        params["compareRunsMode"] = "CHART"
     if sort_metric:
         params.update(orderByKey=f"metrics.`{sort_metric}`", orderByAsc=str(not higher_is_better).lower())
     return f"{base}/#/experiments/{experiment_id}/runs?{urlencode(params, quote_via=quote)}"
