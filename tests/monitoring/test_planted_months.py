@@ -72,3 +72,26 @@ def test_a_new_group_from_month_six_shows_as_emerged():
     due = history[history["status"] == REFRESH_DUE]
     assert not due.empty and due.iloc[0]["cutoff"] >= "2011-06-01"
     assert any(t.startswith("emerged") for t in due.iloc[0]["transitions"].split("; "))
+
+
+def test_four_equal_groups_at_k3_make_the_replay_unclear_not_a_policy():
+    """Four groups of equal size at the corners of a square, k = 3: which two merge is a coin toss,
+    so refits of the same customers disagree; the replay counts those months as unclear and
+    `policies` says so instead of ranking the policies."""
+    from segmentation.monitoring.replay import policies
+
+    rng = np.random.default_rng(0)
+    corners = np.array([[10.0, 2.0, 500.0], [10.0, 20.0, 500.0], [100.0, 2.0, 500.0], [100.0, 20.0, 500.0]])
+    series, ids, groups = [], [f"c{i}" for i in range(200)], np.repeat([0, 1, 2, 3], 50)
+    for month in range(4):
+        if month:
+            ids, groups = ids + [f"n{month}_{i}" for i in range(8)], np.concatenate([groups, np.arange(8) % 4])
+        values = corners[groups] * np.exp(rng.normal(scale=0.05, size=(len(ids), 3)))
+        table = pd.DataFrame(values, index=pd.Index(ids, name="customer_id"), columns=["recency", "frequency", "monetary"])
+        cutoff = f"{pd.Timestamp('2011-01-01') + pd.DateOffset(months=month):%Y-%m-%d}"
+        series.append(Month(f"M+{month}", cutoff, table, 0 if month == 0 else 1000))
+    series = fitted(series, FEATURES, KMEANS, {**SETTINGS, "min_new_customers": 5}, seed=0)
+    table, history, unclear = policies(series, FEATURES, KMEANS, {**SETTINGS, "min_new_customers": 5, "policies": [1]},
+                                       seed=0)
+    assert unclear == 3 and len(history) == 3
+    assert float(history["band_low"].min()) < SETTINGS["self_agreement_floor"]

@@ -175,3 +175,14 @@ def test_the_recommendation_reads_with_one_decimal_so_a_share_over_the_ceiling_n
     assert policy_sentence(over, cheapest(over, 0.10), 0.10) == (
         "No policy keeps the share of customers in a wrong segment under 10% over the 12 months replayed (the best, "
         "every 1 month, reaches 22.0%): refresh monthly and review the configuration.")
+
+
+def test_unclear_months_give_no_policy_but_what_to_do_first():
+    from segmentation.monitoring.words import unclear_sentence
+
+    assert unclear_sentence(11, 12, 0.4046) == (
+        "The replay cannot say when to refresh at this configuration: in 11 of 12 months a fresh fit found a competing "
+        "segmentation of nearly equal quality, or the deployment's own refits agreed as little as 0.40, so the shares "
+        "in a wrong segment measure a choice between segmentations, not customers who changed. Choose a configuration "
+        "that refits to the same segments first (another k: the maintenance study's sensitivity line compares them), "
+        "then replay.")

@@ -64,7 +64,7 @@ def monitor_policy(months: Sequence[Month], features: Mapping, model: Mapping, s
                    seed: int) -> tuple[dict, pd.DataFrame]:
     """Refresh on `refresh_due`: the policy's summary and the month-by-month checks (the history a
     monitor run each month would have written)."""
-    rows, shares, deployed, refreshes, bands = [], [], 0, 0, {}
+    rows, shares, deployed, refreshes, bands, unclear = [], [], 0, 0, {}, 0
     for index in range(1, len(months)):
         base, now = months[deployed], months[index]
         if deployed not in bands:  # computed once per deployment, as with a real one
@@ -75,10 +75,12 @@ def monitor_policy(months: Sequence[Month], features: Mapping, model: Mapping, s
         nearest, _ = bands[deployed].nearest(now.X, now.labels.to_numpy(), keep.to_numpy())
         finding = check(keep, now.labels, base.labels, bands[deployed].summary, counts, settings, seed, None, nearest)
         shares.append(finding["mislabelled_share"])
+        unclear += bool(finding.get("competing") or finding.get("coarse"))
         rows.append(history_row(now, base, finding, days=_days(base.cutoff, now.cutoff)))
         if finding["status"] == REFRESH_DUE:
             deployed, refreshes = index, refreshes + 1
-    return {"policy": "monitor", "every_months": None, "refreshes": refreshes, **_spread(shares)}, pd.DataFrame(rows)
+    return ({"policy": "monitor", "every_months": None, "refreshes": refreshes, **_spread(shares),
+             "unclear_months": unclear}, pd.DataFrame(rows))
 
 
 def history_row(now: Month, deployed: Month, finding: Mapping, days: int) -> dict:
@@ -93,11 +95,14 @@ def history_row(now: Month, deployed: Month, finding: Mapping, days: int) -> dic
 
 
 def policies(months: Sequence[Month], features: Mapping, model: Mapping, settings: Mapping,
-             seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every policy of `settings['policies']` and the monitor's: one row each; and the monitor's history."""
+             seed: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Every policy of `settings['policies']` and the monitor's: one row each; the monitor's history;
+    and its unclear months (a competing segmentation, or a band too wide to judge: there the
+    mislabelled shares measure a choice between segmentations, not customers who changed)."""
     rows = [fixed_policy(months, int(every)) for every in settings["policies"]]
     watched, history = monitor_policy(months, features, model, settings, seed)
-    return pd.DataFrame([*rows, watched]), history
+    unclear = watched.pop("unclear_months")
+    return pd.DataFrame([*rows, watched]), history, unclear
 
 
 def cheapest(table: pd.DataFrame, ceiling: float) -> dict | None:

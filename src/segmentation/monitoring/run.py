@@ -17,7 +17,7 @@ from segmentation.maintenance.snapshot_tables import load_snapshots
 from segmentation.monitoring import fits, history, replay
 from segmentation.monitoring.check import check
 from segmentation.monitoring.deployment import band_of, deployed, table_at
-from segmentation.monitoring.words import policy_sentence, status_line
+from segmentation.monitoring.words import policy_sentence, status_line, unclear_sentence
 
 
 def settings_of(cfg: DictConfig) -> dict:
@@ -93,9 +93,11 @@ def replayed(cfg: DictConfig, settings: dict) -> dict:
     months = [replay.Month(name, series.cutoffs[name], fits.customers(series.tables[name], features), lines)
               for name, lines in zip(monthly, new_lines(catalog, [series.cutoffs[n] for n in monthly]))]
     months = replay.fitted(months, features, model, settings, int(cfg.seed))
-    table, track = replay.policies(months, features, model, settings, int(cfg.seed))
-    best = replay.cheapest(table, float(settings["max_mislabelled"]))
-    recommendation = {"policy": best, "sentence": policy_sentence(table, best, float(settings["max_mislabelled"]))}
+    table, track, unclear = replay.policies(months, features, model, settings, int(cfg.seed))
+    best = None if unclear else replay.cheapest(table, float(settings["max_mislabelled"]))
+    sentence = unclear_sentence(unclear, len(track), float(track["band_low"].min())) if unclear else \
+        policy_sentence(table, best, float(settings["max_mislabelled"]))
+    recommendation = {"policy": best, "sentence": sentence, "unclear_months": unclear}
     history.write_replay(catalog, table, track, recommendation)
     policies_figure(table, float(settings["max_mislabelled"]), catalog.monitor_output("policies.png"),
                     best["policy"] if best else None)

@@ -37,3 +37,14 @@ def policy_sentence(table: pd.DataFrame, best: Mapping | None, ceiling: float) -
                    if cheapest_fixed is not None and cheapest_fixed["refreshes"] > best["refreshes"] else "")
         return f"Come back when the monitor says so: {say}{against}."
     return f"Refresh {policy_name(best)}: {say}."
+
+
+def unclear_sentence(unclear: int, months: int, band_low: float) -> str:
+    """The replay's answer when its months cannot tell customers who changed from a choice between
+    segmentations of nearly equal quality: no policy, and what to do first."""
+    return (f"The replay cannot say when to refresh at this configuration: in {unclear} of {months} months a fresh "
+            f"fit found a competing segmentation of nearly equal quality, or the deployment's own refits agreed as "
+            f"little as {band_low:.2f}, so the shares in a wrong segment measure a choice between segmentations, "
+            "not customers who changed. Choose a configuration that refits to the same segments first (another k: "
+            "the maintenance study's sensitivity line compares them), then replay.")
+
