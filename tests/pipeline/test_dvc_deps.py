@@ -122,3 +122,13 @@ def test_every_stage_that_can_run_on_spark_reruns_when_the_engine_changes():
     without = sorted(s for s in on_engine
                      if not any((p if isinstance(p, str) else next(iter(p))) == "engine" for p in stages[s].get("params", [])))
     assert not without, f"stages that open the engine but do not list the `engine` param: {without}"
+
+
+def test_the_report_reruns_when_the_monitor_writes_a_new_check():
+    """The report and dashboard show the monitor's files (Segment health): a check run by hand or
+    by a scheduler must make the report stale, so the report stage depends on the monitor's folder."""
+    import yaml
+
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    monitor_outs = [next(iter(out)) if isinstance(out, dict) else out for out in stages["monitor"]["outs"]]
+    assert monitor_outs == ["${paths.monitor}"] and "${paths.monitor}" in stages["report"]["deps"]
