@@ -183,3 +183,20 @@ def test_slide_deck_has_one_idea_per_slide(tmp_path):
     assert titles[:3] == ["Customer segmentation", "Executive summary", "Sales per month"]
     assert {"Champions", "Lost", "Method", "Glossary"} <= set(titles)
     assert "Maintenance plan: refresh plan" in titles and "Maintenance plan: why" in titles
+
+
+def test_the_replayed_policy_leads_the_plan_and_the_study_is_said_as_the_other_question():
+    """Two answers in one report must not read as a contradiction: the replay's policy (cheapest
+    under the ceiling) leads; the study's verdict follows, named for what it measures. Without a
+    policy (an unclear replay) the study's verdict stands alone."""
+    from segmentation.reporting import maintenance_text
+
+    replayed = {"policy": {"policy": "every 6 months"}, "sentence": "Refresh every 6 months: 2 refreshes in 12 "
+                "months, never more than 8.9% of customers in a wrong segment (ceiling 10%)."}
+    assert maintenance_text.executive_sentence(STABILITY, replayed) == (
+        "Refresh every 6 months: 2 refreshes in 12 months, never more than 8.9% of customers in a wrong segment "
+        "(ceiling 10%). The study of when change first exceeds the noise says: refresh every 3 months. In between, "
+        "place new and existing customers in the current segments at every data update.")
+    unclear = {"policy": None, "sentence": "The replay cannot say when to refresh at this configuration: ..."}
+    assert maintenance_text.executive_sentence(STABILITY, unclear) == maintenance_text.executive_sentence(STABILITY)
+    assert maintenance_text.executive_sentence(STABILITY).startswith("Refresh every 3 months. In between")

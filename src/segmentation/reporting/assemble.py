@@ -115,16 +115,18 @@ def gather(cfg: DictConfig, folder: Path) -> dict:
     images.update({key: png(path) for key, path in value_figures(catalog).items()})
     images.update({key: png(path) for key, path in health_section.figures(catalog).items()})
     plain = OmegaConf.to_container(cfg, resolve=True)
+    health = health_section.read(catalog)
     return {
         "title": "Customer segmentation: who buys, how, and what to do",
         "subtitle": f"For general management and marketing: customers as of "
                     f"{day_text(features_report.get('cutoff')) or 'the end of the data'}.",
         "header": provenance(cfg, catalog, eda, features_report, cleaning, train),
-        "summary": executive_summary(eda, cards, stability, currency), "currency": currency,
+        "summary": executive_summary(eda, cards, stability, currency, (health or {}).get("recommendation")),
+        "currency": currency,
         "figure_notes": figure_sentences(eda, currency),
         "data_note": data_note(ingest, eda, mappable=cfg.data.format != "olist"),
         "cards": cards, "names": names, "images": images,
-        "stability": stability, "value": value, "health": health_section.read(catalog), "eda_figures": eda_figures, "method": method_note(plain, train, cleaning, stability),
+        "stability": stability, "value": value, "health": health, "eda_figures": eda_figures, "method": method_note(plain, train, cleaning, stability),
     }
 
 

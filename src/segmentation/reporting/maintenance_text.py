@@ -50,7 +50,14 @@ def warnings(summary: Mapping) -> list[str]:
     return [w["message"] for w in summary.get("warnings", [])]
 
 
-def executive_sentence(summary: Mapping) -> str:
+def executive_sentence(summary: Mapping, replayed: Mapping | None = None) -> str:
+    """The plan in one bullet. With a policy from the monitor's replay (the cheapest one keeping
+    the share of customers in a wrong segment under the ceiling) that policy leads, and the
+    study's verdict, which asks a different question, is said as such."""
+    if replayed and replayed.get("policy") and summary["verdict"] in ("refresh", "stable"):
+        return (f"{replayed['sentence']} The study of when change first exceeds the noise says: "
+                f"{summary['headline'][0].lower()}{summary['headline'][1:]} In between, place new and existing "
+                "customers in the current segments at every data update.")
     if summary["verdict"] in ("refresh", "stable"):
         return f"{summary['headline']} In between, place new and existing customers in the current segments at every data update."
     return f"{summary['headline']} Until then, place new customers in the current segments and review them often."

@@ -104,9 +104,9 @@ def _market(eda: Mapping) -> str:
 
 
 def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | None,
-                      currency: str | None = None) -> list[str]:
+                      currency: str | None = None, replayed: Mapping | None = None) -> list[str]:
     """Five plain sentences with the numbers management needs, every one from the data;
-    amounts in `currency` (default: the EDA summary's)."""
+    amounts in `currency` (default: the EDA summary's); `replayed`: the monitor's recommendation."""
     currency = currency if currency is not None else eda.get("currency")
     years, named = sorted(eda["revenue"]), labels(eda)  # "2024 (to 9 Dec)": partial years are said
     full = [y for y in years if eda["orders"][y] > 0.5 * max(eda["orders"].values())]
@@ -127,7 +127,7 @@ def executive_summary(eda: Mapping, cards: pd.DataFrame, stability: Mapping | No
                    f"{100 * target['share_of_revenue']:.0f}% of revenue): "
                    f"{target['actions'][0][0].lower()}{target['actions'][0][1:]}")
     if stability:
-        bullets.append(maintenance_text.executive_sentence(stability))
+        bullets.append(maintenance_text.executive_sentence(stability, replayed))
     else:
         bullets.append("Rebuild the segments regularly and place new customers in them at every data update.")
     return bullets
