@@ -200,3 +200,8 @@ def test_the_replayed_policy_leads_the_plan_and_the_study_is_said_as_the_other_q
     unclear = {"policy": None, "sentence": "The replay cannot say when to refresh at this configuration: ..."}
     assert maintenance_text.executive_sentence(STABILITY, unclear) == maintenance_text.executive_sentence(STABILITY)
     assert maintenance_text.executive_sentence(STABILITY).startswith("Refresh every 3 months. In between")
+    assert maintenance_text.plan_lines(STABILITY, replayed) == [
+        "Recommended: Refresh every 6 months: 2 refreshes in 12 months, never more than 8.9% of customers in a wrong "
+        "segment (ceiling 10%).", "The study of when change first exceeds the noise: refresh every 3 months."]
+    assert maintenance_text.plan_lines(STABILITY, unclear) == ["Refresh every 3 months."]
+

@@ -69,3 +69,14 @@ def method_sentence(summary: Mapping | None) -> str:
     return (f"Stability over time: the model fitted on data up to {_day(summary['baseline_cutoff'], 1)} is compared "
             f"at each later snapshot with a model refitted then ({summary['population']} customers), with a "
             "bootstrap interval, against the noise band of the baseline refitted by itself.")
+
+
+def plan_lines(summary: Mapping, replayed: Mapping | None) -> list[str]:
+    """The plan slide's lines: with a replayed policy, that policy first and the study's verdict
+    named for its question (as in the executive summary); else the study's verdict alone."""
+    if replayed and replayed.get("policy"):
+        return [f"Recommended: {replayed['sentence']}",
+                f"The study of when change first exceeds the noise: {summary['headline'][0].lower()}"
+                f"{summary['headline'][1:]}"]
+    return [summary["headline"]]
+

@@ -139,9 +139,10 @@ def build_deck(context: Mapping, pngs: Mapping[str, bytes], target: Path) -> int
     if context.get("stability"):
         stability = context["stability"]
         plan = slide(f"Maintenance plan: {maintenance_text.VERDICT_TITLES[stability['verdict']].lower()}")
-        _picture(plan, pngs["stability_curve"], top=Inches(1.2), max_height=Inches(4.4))
-        _bullets(plan, [stability["headline"], maintenance_text.band_sentence(stability)], top=Inches(5.7), size=16,
-                 bottom=Inches(0.15))
+        _picture(plan, pngs["stability_curve"], top=Inches(1.1), max_height=Inches(4.25))
+        replayed = (context.get("health") or {}).get("recommendation")
+        _bullets(plan, [*maintenance_text.plan_lines(stability, replayed), maintenance_text.band_sentence(stability)],
+                 top=Inches(5.5), size=16, bottom=Inches(0.15))
         text_slides("Maintenance plan: why", [maintenance_text.scope(stability), *maintenance_text.details(stability),
                                               *[f"Data check: {w}" for w in maintenance_text.warnings(stability)]],
                     size=18)
