@@ -280,22 +280,11 @@ def targets(results: dict) -> list[str]:
 
 
 def markdown(results: dict) -> str:
-    lines = [f"Machine: {results['machine']}; medians of {results['repeats']} runs.", "", *targets(results), "",
-             "| scale | step | wall (s, median) | peak RSS (MB) |", "|---|---|---|---|"]
-    for scale, steps in results["pipeline"].items():
-        for step, value in steps.items():
-            lines.append(f"| {scale} | {step} | {value['seconds']} | {value['peak_rss_mb']} |")
-    for launcher, s in results.get("sweeps", {}).items():
-        lines += ["", f"Grid sweep, {launcher} launcher ({s['runs']} runs, scale 1): {s['seconds']} s; per run: fit "
-                      f"{s['fit_seconds']} s, metrics {s['metrics_seconds']} s, plots {s['plots_seconds']} s, logging "
-                      f"{s['logging_seconds']} s (tracking and plots {100 * s['tracking_and_plots_share']:.0f}%); "
-                      f"{s['finished']}/{s['runs']} FINISHED."]
-    if "notebook" in results:
-        n = results["notebook"]
-        lines += ["", f"Notebook way (openpyxl + per-customer lambdas + KMeans k=2..10 with full silhouette): "
-                      f"{n['naive_seconds']} s; this project on the same xlsx: {n['ours_seconds']} s "
-                      f"({n['speedup']}x faster)."]
-    return "\n".join(lines) + "\n"
+    """bench/results.md: the same tables as the documentation's Performance page (bench/report.py)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from report import report
+
+    return report(results) + "\n"
 
 
 def save(results: dict) -> None:
