@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SCALES ?= 1 10
 REPEATS ?= 3
-RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
+RUN := PATH="$(CURDIR)/$(BIN):$$PATH" NO_MKDOCS_2_WARNING=1
 # one xdist worker per core; an end-to-end module's tests stay on one worker (tests/conftest.py)
 PARALLEL ?= -n auto --maxprocesses 4 --dist loadgroup --durations 15
 
