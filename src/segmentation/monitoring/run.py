@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from segmentation.common.catalog import Catalog
 from segmentation.common.errors import UserError
+from segmentation.common.parallel import side_pool
 from segmentation.features.cutoffs import data_span, default_cutoff, lines_per_period, resolve_cutoff
 from segmentation.maintenance.snapshot_tables import load_snapshots
 from segmentation.monitoring import fits, history, replay
@@ -39,20 +40,30 @@ def run(cfg: DictConfig) -> dict:
     """The check as of `monitor.as_of`, and the replay with `monitor.replay`; returns the check."""
     started = time.perf_counter()
     settings = settings_of(cfg)
-    finding = watch(cfg, settings)
+    as_of = checked_as_of(cfg, settings)  # before any work: a mistaken date stops at once
     if settings["replay"]:
-        replayed(cfg, settings)
+        # the replay computed on the other core while this one checks today's data; its files are
+        # written only once the check succeeded (a mistake leaves no partial outputs)
+        with side_pool(1, preload=("segmentation.monitoring.replay",)) as pool:
+            replaying = pool.submit(replayed, cfg, settings)
+            finding = watch(cfg, settings, as_of)
+            write_replay(cfg, settings, *replaying.result())
     else:
+        finding = watch(cfg, settings, as_of)
         history.clear_replay(Catalog(cfg))
     print(f"{status_line(finding)} ({time.perf_counter() - started:.1f}s)")
     return finding
 
 
-def watch(cfg: DictConfig, settings: dict) -> dict:
+def checked_as_of(cfg: DictConfig, settings: dict) -> pd.Timestamp:
+    """`monitor.as_of` checked against the data's span (default: the day after the last line)."""
+    first, last = data_span(Catalog(cfg).clean)
+    return resolve_cutoff(settings["as_of"], first, last, "monitor.as_of") if settings["as_of"] else default_cutoff(last)
+
+
+def watch(cfg: DictConfig, settings: dict, as_of: pd.Timestamp) -> dict:
     """One check of the deployed segmentation: latest.json, a row of history.csv, an MLflow run."""
     catalog = Catalog(cfg)
-    first, last = data_span(catalog.clean)
-    as_of = resolve_cutoff(settings["as_of"], first, last, "monitor.as_of") if settings["as_of"] else default_cutoff(last)
     deployment = deployed(cfg)
     if as_of < deployment.cutoff:
         raise UserError(f"monitor.as_of={as_of:%Y-%m-%d} is before {deployment.cutoff:%Y-%m-%d}, the cutoff of the "
@@ -81,11 +92,9 @@ def watch(cfg: DictConfig, settings: dict) -> dict:
     return latest
 
 
-def replayed(cfg: DictConfig, settings: dict) -> dict:
-    """Every month after the baseline replayed on the snapshots: replay.csv, policies.csv and
-    its figure, and the recommendation (the cheapest policy under `monitor.max_mislabelled`)."""
-    from segmentation.monitoring.figures import health_figure, policies_figure
-
+def replayed(cfg: DictConfig, settings: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Every month after the baseline replayed on the snapshots: the policies, the monitor's
+    month-by-month track and the recommendation (the cheapest policy under `monitor.max_mislabelled`)."""
     catalog = Catalog(cfg)
     series = load_snapshots(cfg)
     features, model = (OmegaConf.to_container(cfg[key], resolve=True) for key in ("features", "model"))
@@ -97,13 +106,21 @@ def replayed(cfg: DictConfig, settings: dict) -> dict:
     best = None if unclear else replay.cheapest(table, float(settings["max_mislabelled"]))
     sentence = unclear_sentence(unclear, len(track), float(track["band_low"].min())) if unclear else \
         policy_sentence(table, best, float(settings["max_mislabelled"]))
-    recommendation = {"policy": best, "sentence": sentence, "unclear_months": unclear}
+    return table, track, {"policy": best, "sentence": sentence, "unclear_months": unclear}
+
+
+def write_replay(cfg: DictConfig, settings: dict, table: pd.DataFrame, track: pd.DataFrame,
+                 recommendation: dict) -> None:
+    """replay.csv, policies.csv, recommendation.json and their figures."""
+    from segmentation.monitoring.figures import health_figure, policies_figure
+
+    catalog = Catalog(cfg)
     history.write_replay(catalog, table, track, recommendation)
+    best = recommendation["policy"]
     policies_figure(table, float(settings["max_mislabelled"]), catalog.monitor_output("policies.png"),
                     best["policy"] if best else None)
     health_figure(track, catalog.monitor_output("health.png"), "Replayed month by month after the baseline")
-    print(f"monitor replay ({len(months) - 1} months): {recommendation['sentence']}")
-    return recommendation
+    print(f"monitor replay ({len(track)} months): {recommendation['sentence']}")
 
 
 def new_lines(catalog: Catalog, cutoffs: list[str]) -> list[int]:
