@@ -16,6 +16,8 @@ import mlflow
 import pytest
 from conftest import copy_project, overrides, project_env, sh
 
+from segmentation.tracking.runs import PARENT_FILE
+
 pytestmark = pytest.mark.slow
 OUTPUTS = ["metrics/cleaning.json", "metrics/features.json", "build/clean.parquet", "build/features.parquet"]
 
@@ -60,17 +62,20 @@ def test_a_killed_sweep_leaves_a_readable_store_and_the_ui_opens(tmp_path):
                "model=kmeans", "model.n_clusters=2,3,4,5,6,7", f"hydra.sweep.dir={tmp_path}/sweep"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
-    client = mlflow.MlflowClient(uri)
     deadline = time.time() + 300
+    # MlflowClient(uri) opens (creates and migrates) the store at once: made before the sweep has
+    # copied its store and created its parent run, it races them and can lose the parent
+    while not (tmp_path / "sweep" / PARENT_FILE).exists():
+        assert time.time() < deadline and process.poll() is None, "the sweep never created its parent run"
+        time.sleep(0.2)
+    client = mlflow.MlflowClient(uri)
     finished = []
     while time.time() < deadline and len(finished) < 2:
         time.sleep(0.5)
-        if not (tmp_path / "mlflow.db").exists():
-            continue  # our client would create and migrate the store too, racing the sweep's copy
         try:
             experiment = client.get_experiment_by_name("test")
             runs = client.search_runs([experiment.experiment_id]) if experiment else []
-        except Exception:  # noqa: BLE001 - the store may still be initialising
+        except Exception:  # noqa: BLE001, S112 - a sweep write may hold the sqlite lock a moment
             continue
         finished = [r for r in runs if r.info.status == "FINISHED"]
     kill_group(process)
