@@ -10,7 +10,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from segmentation.common.errors import UserError
 from segmentation.models.estimators import ModelFailure, fit_labels, make_pipeline, refit_clone
-from segmentation.models.evaluation import bootstrap_stability, cluster_profiles, quality
+from segmentation.models.evaluation import adjusted_rand, bootstrap_stability, cluster_profiles, quality
 
 FEATURES = conf_group("features", "rfm", transform="none", scaler="standard")
 MODELS = {"kmeans": conf_group("model", "kmeans", n_clusters=3),
@@ -108,3 +108,18 @@ def test_profiles_give_size_customer_and_revenue_shares_and_feature_summaries():
     assert profile.loc[0, "customers"] == 2 and profile.loc[0, "share_of_customers"] == 0.5
     assert profile.loc[0, "share_of_revenue"] == pytest.approx(0.8)
     assert profile.loc[1, "mean_recency"] == 350 and profile.loc[0, "median_monetary"] == 200
+
+
+def test_the_adjusted_rand_index_is_sklearns_to_the_last_bit():
+    # hand-computed: two pairs split the other way round (sklearn's own doc example), a relabelling
+    assert adjusted_rand([0, 0, 1, 1], [0, 1, 0, 1]) == -0.5
+    assert adjusted_rand([0, 0, 1, 1], [5, 5, 2, 2]) == 1.0
+    assert adjusted_rand([0, 0, 0, 0], [0, 1, 2, 3]) == 0.0
+    assert adjusted_rand([], []) == 1.0
+    rng = np.random.default_rng(7)
+    for n, k, j in [(1, 1, 1), (7, 2, 3), (500, 4, 4), (6000, 6, 9), (6000, 1, 5), (300, 300, 2)]:
+        a, b = rng.integers(-1, k, n), rng.integers(0, j, n)  # -1: HDBSCAN's noise is a label like another
+        assert adjusted_rand(a, b) == adjusted_rand_score(a, b)
+        assert adjusted_rand(a.astype(str), b) == adjusted_rand_score(a.astype(str), b)
+    with pytest.raises(ValueError, match="different lengths"):
+        adjusted_rand([0, 1], [0])

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.metrics import adjusted_rand_score
 
 from segmentation.common.progress import progress
 from segmentation.maintenance.noise import band
 from segmentation.models.estimators import NOISE, ModelFailure, fit_labels, make_pipeline
+from segmentation.models.evaluation import adjusted_rand
 
 
 @dataclass
@@ -39,8 +39,8 @@ class Band:
         placed = [np.asarray(fit.predict(X)) for fit in self.fits]
         if not placed:
             return float("nan"), float("nan")
-        to_fresh = np.array([adjusted_rand_score(p, fresh) for p in placed])
-        to_keep = np.array([adjusted_rand_score(p, keep) for p in placed])
+        to_fresh = np.array([adjusted_rand(p, fresh) for p in placed])
+        to_keep = np.array([adjusted_rand(p, keep) for p in placed])
         return float(to_fresh.max()), float(np.mean(to_fresh > to_keep))
 
 
@@ -51,14 +51,14 @@ def refits(features: Mapping, model: Mapping, X: pd.DataFrame, labels: np.ndarra
     out = []
     for each in progress(seeds, "noise band: refits under other seeds"):
         pipeline = make_pipeline(features, model, each)
-        out.append((float(adjusted_rand_score(labels, _labels(pipeline, X))), pipeline))
+        out.append((float(adjusted_rand(labels, _labels(pipeline, X))), pipeline))
     template, draws = make_pipeline(features, model, seed), np.random.default_rng(seed)
     for _ in range(int(resamples)):
         rows = draws.integers(0, len(X), len(X))
         pipeline = clone(template)
         boot = _labels(pipeline, X.iloc[rows])
         distinct, first = np.unique(rows, return_index=True)
-        out.append((float(adjusted_rand_score(labels[distinct], boot[first])), pipeline))
+        out.append((float(adjusted_rand(labels[distinct], boot[first])), pipeline))
     return out
 
 

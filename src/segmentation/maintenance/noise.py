@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from sklearn.metrics import adjusted_rand_score
 
 from segmentation.common.progress import progress
+from segmentation.models.evaluation import adjusted_rand
 
 BAND_PERCENTILES = (5, 50, 95)
 INTERVAL_PERCENTILES = (2.5, 97.5)
@@ -21,7 +21,7 @@ INTERVAL_PERCENTILES = (2.5, 97.5)
 def seed_agreement(labels: np.ndarray, refit_with_seed: Callable[[int], np.ndarray], seeds: Sequence[int]) -> list[float]:
     """ARI between the baseline labels and a refit of the same data under each other seed
     (a progress bar in a terminal: these refits are a large part of the stability step)."""
-    return [float(adjusted_rand_score(labels, refit_with_seed(int(seed))))
+    return [float(adjusted_rand(labels, refit_with_seed(int(seed))))
             for seed in progress(seeds, "noise band: refits under other seeds")]
 
 

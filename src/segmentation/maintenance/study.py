@@ -27,7 +27,6 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import adjusted_rand_score
 
 from segmentation.common.config import required
 from segmentation.common.errors import UserError
@@ -40,6 +39,7 @@ from segmentation.maintenance.noise import ari_interval
 from segmentation.maintenance.recommendation import cost_tradeoff, recommend
 from segmentation.maintenance.verdict import decide, usable
 from segmentation.models.estimators import ModelFailure, fit_labels, make_pipeline
+from segmentation.models.evaluation import adjusted_rand
 from segmentation.models.fitting import segments
 
 SUMMARY_OFFSETS = {"ari_j15": "J+15", "ari_m1": "M+1", "ari_m3": "M+3", "ari_m6": "M+6", "ari_m12": "M+12"}
@@ -94,9 +94,9 @@ def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, basel
     row = {
         "snapshot": name, "days": int(days), "customers": int(len(X)),
         "existing_customers": int(existing.sum()), "new_customers": int((~existing).sum()),
-        "ari_keep_vs_refit": float(adjusted_rand_score(keep, refit)),
+        "ari_keep_vs_refit": float(adjusted_rand(keep, refit)),
         "ari_keep_vs_refit_low": keep_low, "ari_keep_vs_refit_high": keep_high,
-        "ari_baseline_vs_refit": float(adjusted_rand_score(base, refit[existing])) if existing.any() else float("nan"),
+        "ari_baseline_vs_refit": float(adjusted_rand(base, refit[existing])) if existing.any() else float("nan"),
         "ari_baseline_vs_refit_low": base_low, "ari_baseline_vs_refit_high": base_high,
         "changed_share": 1 - agreement(base, refit[existing]) if existing.any() else float("nan"),
         "mislabelled_share": 1 - agreement(refit, keep),
@@ -111,7 +111,7 @@ def snapshot_row(name: str, days: int, X: pd.DataFrame, is_new: pd.Series, basel
     for label, model in classifiers.items():
         predicted = np.asarray(model.predict(X))
         row[f"accuracy_{label}"] = agreement(refit, predicted)
-        row[f"ari_{label}"] = float(adjusted_rand_score(predicted, refit))
+        row[f"ari_{label}"] = float(adjusted_rand(predicted, refit))
     return row
 
 

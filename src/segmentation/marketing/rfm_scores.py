@@ -40,9 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score
 
 from segmentation.common.errors import UserError
+from segmentation.models.evaluation import adjusted_rand
 
 #: named segments from best to worst (the crosstab's row order)
 SEGMENTS = ("Champions", "Loyal", "Potential loyalist", "New customers", "Promising", "Need attention",
@@ -117,4 +117,4 @@ def agreement(rfm_names: pd.Series | Sequence, cluster_labels: pd.Series | Seque
     table = pd.crosstab(rfm, clusters)
     order = [s for s in SEGMENTS if s in table.index] + sorted(set(table.index) - set(SEGMENTS))
     table = table.reindex(order)
-    return Agreement(ari=float(adjusted_rand_score(rfm, clusters)), crosstab=table)
+    return Agreement(ari=float(adjusted_rand(rfm, clusters)), crosstab=table)

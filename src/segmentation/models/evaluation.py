@@ -16,9 +16,34 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from segmentation.models.estimators import NOISE
+
+
+def adjusted_rand(labels_true, labels_pred) -> float:
+    """The adjusted Rand index, equal to sklearn's `adjusted_rand_score` to the last bit (the same
+    integer pair counts and formula) at a fraction of its cost: one bincount for the contingency
+    table instead of sklearn's checks and sparse matrix (~2 ms a call), which the maintenance
+    study, the monitor and the bootstrap make hundreds of times."""
+    a, b = np.asarray(labels_true).ravel(), np.asarray(labels_pred).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"labels of different lengths: {a.size} and {b.size}")
+    n = a.size
+    if n == 0:
+        return 1.0
+    _, ia = np.unique(a, return_inverse=True)
+    _, ib = np.unique(b, return_inverse=True)
+    ka, kb = int(ia.max()) + 1, int(ib.max()) + 1
+    table = np.bincount(ia.ravel() * kb + ib.ravel(), minlength=ka * kb).reshape(ka, kb).astype(np.int64)
+    sum_squares = int((table ** 2).sum())
+    fp = int((table @ table.sum(axis=0)).sum()) - sum_squares
+    fn = int((table.T @ table.sum(axis=1)).sum()) - sum_squares
+    tp = sum_squares - n
+    tn = n * n - fp - fn - sum_squares
+    if fn == 0 and fp == 0:
+        return 1.0
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
 
 
 def quality(X: np.ndarray, labels: np.ndarray, silhouette_max: int, seed: int) -> dict[str, float]:
@@ -60,7 +85,7 @@ def bootstrap_stability(refit: Callable[[np.ndarray], np.ndarray], X, labels: np
         boot = np.asarray(refit(rows))
         rows, first = np.unique(rows, return_index=True)  # each distinct customer once
         boot, original = boot[first], labels[rows]
-        aris.append(adjusted_rand_score(original, boot))
+        aris.append(adjusted_rand(original, boot))
         for c in clusters:
             members = original == c
             if not members.any():

@@ -19,11 +19,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score
 
 from segmentation.maintenance.band import is_competing
 from segmentation.maintenance.noise import ari_interval
 from segmentation.maintenance.study import agreement
+from segmentation.models.evaluation import adjusted_rand
 from segmentation.monitoring.transitions import in_words, transitions
 
 OK, REFRESH_DUE, NOT_ENOUGH_DATA = "ok", "refresh_due", "not_enough_data"
@@ -48,7 +48,7 @@ def check(keep: pd.Series, refit: pd.Series, deployed: pd.Series, band: Mapping,
     `band`: band_low, band_high (and median) of the deployment; `counts`: new_customers, new_lines;
     `nearest`: the refit's best agreement with one of the band's own refits (`band.Band.nearest`)."""
     keep, refit = keep.align(refit, join="inner")
-    value = float(adjusted_rand_score(keep.to_numpy(), refit.to_numpy())) if len(keep) else float("nan")
+    value = float(adjusted_rand(keep.to_numpy(), refit.to_numpy())) if len(keep) else float("nan")
     low, high = ari_interval(keep.to_numpy(), refit.to_numpy(), int(settings["interval_resamples"]), seed)
     table = transitions(deployed, refit, float(settings["survive"]), float(settings["split"]))
     changed = in_words(table, names)
