@@ -21,13 +21,14 @@ from omegaconf import DictConfig
 from segmentation.common.errors import cli
 from segmentation.common.project import project_root
 from segmentation.common.validation import check
-from segmentation.monitoring.run import exit_status, run
+from segmentation.monitoring.run import exit_status, record, run
 
 
 @hydra.main(config_path=str(project_root() / "conf"), config_name="config", version_base="1.3")
 @cli
 def main(cfg: DictConfig) -> None:
     finding = run(check(cfg))
+    record(cfg, again=True)
     sys.exit(exit_status(finding, cfg))
 
 

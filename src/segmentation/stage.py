@@ -30,10 +30,11 @@ STAGES = {
     "monitor": "segmentation.monitoring.run:run",
     # one process for what management and marketing read, and for every record in MLflow after
     # training (each import of MLflow's store costs ~2 s): the report, the dashboard, the latest
-    # assignments, then the stability study, the value stage and both documents in MLflow
+    # assignments, then the stability study, the value stage, the monitor's check and both documents in MLflow
     "report": ["segmentation.reporting.run:run", "segmentation.dashboard.run:run", "segmentation.serving.run:run",
                "segmentation.maintenance.run:record", "segmentation.marketing.run:record",
-               "segmentation.reporting.run:record", "segmentation.dashboard.run:record"],
+               "segmentation.monitoring.run:record", "segmentation.reporting.run:record",
+               "segmentation.dashboard.run:record"],
 }
 #: stages that take one optional argument (its name, in the usage line)
 ARGUMENTS = {"snapshots": "[baseline|<offset>]"}

@@ -70,6 +70,11 @@ class Catalog:
     # --- training and maintenance ----------------------------------------------------
     embeddings = property(lambda self: self._at("embeddings"))
     train_run = property(lambda self: self._at("train_run"))          # MLflow run id of stage train
+
+    def trained_model(self, run_id: str) -> Path:
+        """The train stage's model of MLflow run `run_id`, kept locally with its cutoff and wholesaler rule."""
+        return self._at("trained_models") / f"{run_id}.joblib"
+
     train = property(lambda self: self._at("train"))                  # folder of the train stage's outputs
 
     def train_output(self, name: str) -> Path:

@@ -24,6 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from segmentation.common.catalog import (
     Catalog,
+    atomic_path,
     file_digest,
     read_json,
     write_bytes,
@@ -38,7 +39,13 @@ from segmentation.features.customer_table import load_customer_table
 from segmentation.features.selection import wholesaler_mask, wholesaler_rule_applies
 from segmentation.models.fitting import RULE_FILE, TrainingResult, fit_and_evaluate
 from segmentation.models.projection import cached_embedding
-from segmentation.tracking.runs import data_label, flat_params, model_requirements, retry_locked
+from segmentation.tracking.runs import (
+    data_label,
+    flat_params,
+    model_requirements,
+    pinned_requirements_trusted,
+    retry_locked,
+)
 from segmentation.tracking.runs import run as tracked_run
 
 FIGURES = ("radar.png", "projection.png")
@@ -54,6 +61,7 @@ class Trained:
     points: pd.DataFrame     # the customer map's points (a seeded sample)
     metrics: dict            # quality, bootstrap, timings (and what `measure` added)
     run_id: str
+    cutoff: str              # the training data's cutoff (lines strictly before it), or "precomputed"
 
 
 def run(cfg: DictConfig) -> dict:
@@ -88,7 +96,7 @@ def train(cfg: DictConfig, folder: Path, parent_run_id: str | None = None, measu
               f"bootstrap ARI {metrics['bootstrap_ari_mean']:.3f}, {metrics['n_clusters']} clusters "
               f"(fit {timings['fit_seconds']:.1f}s, metrics {timings['metrics_seconds']:.1f}s, "
               f"plots {timings['plots_seconds']:.1f}s, logging {timings['logging_seconds']:.1f}s)")
-        return Trained(result, points, metrics, active.info.run_id)
+        return Trained(result, points, metrics, active.info.run_id, cutoff_tag(table))
 
 
 def fit(cfg: DictConfig) -> tuple[pd.DataFrame, Path | None, TrainingResult]:
@@ -144,7 +152,7 @@ def log(cfg: DictConfig, table: pd.DataFrame, table_path: Path | None, result: T
     retry_locked(mlflow.set_tags, {"data_version": file_digest(table_path) if table_path else "computed-in-run",
                                    "projection_cached": str(cached),
                                    # the monitor checks a deployed model against the data after this date
-                                   "segmentation.cutoff": str(table.attrs.get("cutoff") or "precomputed")})
+                                   "segmentation.cutoff": cutoff_tag(table)})
     retry_locked(mlflow.log_metrics, {**{k: float(v) for k, v in result.metrics.items()},
                                       **{k: float(v) for k, v in result.selection.items()
                                          if isinstance(v, (int, float))}})
@@ -155,10 +163,15 @@ def log(cfg: DictConfig, table: pd.DataFrame, table_path: Path | None, result: T
     if cfg.mlflow.log_model:
         from mlflow.models import infer_signature
 
-        mlflow.sklearn.log_model(result.pipeline, name="model", serialization_format="cloudpickle",
-                                 signature=infer_signature(result.X.head(100), result.labels[:100]),
-                                 input_example=result.X.head(3), code_paths=[str(Path(__file__).parents[1])],
-                                 pip_requirements=model_requirements())
+        with pinned_requirements_trusted():
+            mlflow.sklearn.log_model(result.pipeline, name="model", serialization_format="cloudpickle",
+                                     signature=infer_signature(result.X.head(100), result.labels[:100]),
+                                     input_example=result.X.head(3), code_paths=[str(Path(__file__).parents[1])],
+                                     pip_requirements=model_requirements())
+
+
+def cutoff_tag(table: pd.DataFrame) -> str:
+    return str(table.attrs.get("cutoff") or "precomputed")
 
 
 def wholesaler_rule(features: Mapping, table: pd.DataFrame, result: TrainingResult) -> dict | None:
@@ -197,4 +210,19 @@ def write(cfg: DictConfig, trained: Trained, folder: Path) -> None:
     write_frame(trained.result.assignments(), catalog.train_output("assignments.parquet"))
     for name in (*FIGURES, "cluster_profiles.csv"):
         write_bytes(catalog.train_output(name), (folder / name).read_bytes())
+    rule = folder / RULE_FILE
+    keep_model(catalog.trained_model(trained.run_id), trained.result.pipeline, trained.cutoff,
+               json.loads(rule.read_text()) if rule.is_file() else None)
     write_text(catalog.train_run, trained.run_id)  # the report is logged into this run
+
+
+def keep_model(path: Path, pipeline, cutoff: str, wholesalers: Mapping | None) -> None:
+    """The model as MLflow holds it (pipeline, data cutoff, wholesaler rule), kept locally: the
+    report and the monitor load it in milliseconds where MLflow takes seconds."""
+    import joblib
+
+    with atomic_path(path) as tmp:
+        joblib.dump({"pipeline": pipeline, "cutoff": cutoff, "wholesalers": wholesalers}, tmp)
+    for older in path.parent.glob("*.joblib"):  # only the current run's model is read
+        if older != path:
+            older.unlink()

@@ -1,14 +1,12 @@
 """The deployed segmentation the monitor watches: the champion when one is registered, otherwise
-the pipeline's own model (stage train), with its configuration, the cutoff of the data it was
-trained on, and its noise band, computed once and kept (build/cache/deployments, and with its
-MLflow run as noise_band.json)."""
+the pipeline's own model (stage train, from its local copy: no MLflow), with its configuration,
+the cutoff of the data it was trained on, and its noise band, computed once and kept
+(build/cache/deployments; `run.record` logs it with the deployment's MLflow run)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import joblib
 import numpy as np
@@ -37,14 +35,15 @@ class Deployment:
 
 def deployed(cfg: DictConfig) -> Deployment:
     """The champion (models:/<name>@champion) or, until one is registered, the train stage's model."""
-    import mlflow
-
-    from segmentation.serving.registry import load_champion, load_trained_default, run_config
+    from segmentation.serving.registry import load_champion, load_trained_default, run_config, trained_default_kept
     from segmentation.tracking.runs import setup
 
     catalog = Catalog(cfg)
     champion = read_json(catalog.champion) if catalog.champion.is_file() else {}
+    cutoff = None
     if champion.get("version"):
+        import mlflow
+
         segment_model, described = load_champion(cfg)
         run_id = champion["run_id"]
         run_cfg = run_config(mlflow.MlflowClient(), run_id)
@@ -53,8 +52,12 @@ def deployed(cfg: DictConfig) -> Deployment:
         segment_model, described = load_trained_default(cfg, default_names(cfg))
         run_id = catalog.train_run.read_text().strip()
         features, model = (OmegaConf.to_container(cfg[key], resolve=True) for key in ("features", "model"))
-    setup(cfg)
-    cutoff = mlflow.MlflowClient().get_run(run_id).data.tags.get("segmentation.cutoff")
+        cutoff = (trained_default_kept(cfg, run_id) or {}).get("cutoff")
+    if cutoff is None:
+        import mlflow
+
+        setup(cfg)
+        cutoff = mlflow.MlflowClient().get_run(run_id).data.tags.get("segmentation.cutoff")
     if cutoff == "precomputed":
         raise UserError(f"the deployed model (run {run_id}) was trained on a precomputed customer table, with no "
                         "transactions to watch after it. Fix: monitor a model trained on the transactions.")
@@ -97,15 +100,5 @@ def band_of(cfg: DictConfig, deployment: Deployment, X: pd.DataFrame, labels: pd
     refits.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(refits) as tmp:
         joblib.dump(band.fits, tmp)
-    write_json(kept, band.summary)
-    _log_with_run(cfg, deployment.key, kept)
+    write_json(kept, band.summary)  # also logged with the deployment's run by `run.record`
     return band, "computed now (the first check of this deployment) and kept with its run"
-
-
-def _log_with_run(cfg: DictConfig, run_id: str, path: Path) -> None:
-    import mlflow
-
-    from segmentation.tracking.runs import retry_locked, setup
-
-    setup(cfg)
-    retry_locked(mlflow.MlflowClient().log_text, run_id, json.dumps(read_json(path)), "noise_band.json")

@@ -1,16 +1,21 @@
 """Stage `monitor` (and the command `python -m segmentation.monitor`): the deployed segmentation
 checked against the data up to `monitor.as_of`, its history kept; with `monitor.replay`, every
-month after the baseline replayed and the refresh policies compared."""
+month after the baseline replayed and the refresh policies compared.
+
+The stage writes files only; `record` puts the check in MLflow: the command right after its
+check, the pipeline from its `report` stage (one process pays MLflow's start-up for every record).
+"""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from segmentation.common.catalog import Catalog
+from segmentation.common.catalog import Catalog, file_digest, read_json
 from segmentation.common.errors import UserError
 from segmentation.common.parallel import side_pool
 from segmentation.features.cutoffs import data_span, default_cutoff, lines_per_period, resolve_cutoff
@@ -62,7 +67,7 @@ def checked_as_of(cfg: DictConfig, settings: dict) -> pd.Timestamp:
 
 
 def watch(cfg: DictConfig, settings: dict, as_of: pd.Timestamp) -> dict:
-    """One check of the deployed segmentation: latest.json, a row of history.csv, an MLflow run."""
+    """One check of the deployed segmentation: latest.json and a row of history.csv."""
     catalog = Catalog(cfg)
     deployment = deployed(cfg)
     if as_of < deployment.cutoff:
@@ -88,7 +93,6 @@ def watch(cfg: DictConfig, settings: dict, as_of: pd.Timestamp) -> dict:
                              replay.Month(about["deployed_at"], about["deployed_at"], then, 0), finding,
                              about["days_since_deployment"])
     history.append(catalog, {**row, "deployment": deployment.key})
-    record(cfg, latest)
     return latest
 
 
@@ -131,21 +135,31 @@ def new_lines(catalog: Catalog, cutoffs: list[str]) -> list[int]:
     return [0, *lines_per_period(catalog.clean, cutoffs)[1:]]
 
 
-def record(cfg: DictConfig, latest: dict) -> None:
-    """One MLflow run per check in the `monitor.experiment` experiment: the agreement, band and
-    shares as metrics (step: days since the deployment), the status as a tag, the transitions."""
+def record(cfg: DictConfig, again: bool = False) -> None:
+    """The latest check (latest.json) as one MLflow run in the `monitor.experiment` experiment:
+    the agreement, band and shares as metrics (step: days since the deployment), the status as a
+    tag, the transitions; and the deployment's noise band with its own run, once. A check already
+    recorded is not recorded twice, unless `again` (the command: a rerun replaces its run)."""
     import mlflow
 
-    from segmentation.tracking.runs import monitoring_run
+    from segmentation.tracking.runs import monitoring_run, recorded_before, tracking_uri
+    from segmentation.tracking.ui_links import runs_table, ui_base
 
+    catalog = Catalog(cfg)
+    path = catalog.monitor_output("latest.json")
+    if not path.is_file():
+        return
+    latest, digest = read_json(path), file_digest(path)
+    band = catalog.deployments / f"{latest['deployment']}.json"
+    if band.is_file():
+        log_band_once(cfg, latest["deployment"], band)
+    if not again and recorded_before(cfg, "monitor", digest, str(cfg.monitor.experiment)):
+        return
     numbers = {key: latest[key] for key in ("agreement", "agreement_low", "agreement_high", "band_low", "band_high",
                                             "mislabelled_share", "customers", "new_customers", "new_lines")
                if isinstance(latest.get(key), (int, float)) and np.isfinite(latest[key])}
-    from segmentation.tracking.runs import tracking_uri
-    from segmentation.tracking.ui_links import runs_table, ui_base
-
     with monitoring_run(cfg, f"check-{latest['cutoff']}", {"status": latest["status"], "deployment": latest["deployment"],
-                                                           "cutoff": latest["cutoff"]}) as active:
+                                                           "cutoff": latest["cutoff"], "recorded": digest}) as active:
         replace_earlier_check(active, latest)
         for key, value in numbers.items():
             mlflow.log_metric(key, float(value), step=int(latest["days_since_deployment"]))
@@ -154,6 +168,18 @@ def record(cfg: DictConfig, latest: dict) -> None:
     link = runs_table(ui_base(tracking_uri(cfg)), active.info.experiment_id,
                       search=f"tags.deployment = '{latest['deployment']}'", charts=True)
     print(f"monitor: this deployment's checks over time in MLflow (`make ui`): {link}")
+
+
+def log_band_once(cfg: DictConfig, run_id: str, band: Path) -> None:
+    """The deployment's noise band as noise_band.json with its MLflow run, unless already there."""
+    import mlflow
+
+    from segmentation.tracking.runs import retry_locked, setup
+
+    setup(cfg)
+    client = mlflow.MlflowClient()
+    if "noise_band.json" not in {artifact.path for artifact in client.list_artifacts(run_id)}:
+        retry_locked(client.log_text, run_id, band.read_text(), "noise_band.json")
 
 
 def replace_earlier_check(active, latest: dict) -> None:

@@ -189,23 +189,35 @@ def load_champion(cfg: DictConfig):
     return segment_model, f"models:/{name}@{ALIAS} (version {version.version}, run {version.run_id})"
 
 
+def trained_default_kept(cfg: DictConfig, run_id: str) -> dict | None:
+    """The train stage's local copy of run `run_id`'s model (pipeline, cutoff, wholesaler rule), if kept."""
+    import joblib
+
+    path = Catalog(cfg).trained_model(run_id)
+    return joblib.load(path) if path.is_file() else None
+
+
 def load_trained_default(cfg: DictConfig, names: Mapping[int, str] | None = None):
     """The train stage's pipeline with the report's segment names (or `names`) and its wholesaler
     rule (if it set wholesalers apart), and a description."""
-    import mlflow
-
-    from segmentation.serving.pyfunc import SegmentModel
+    from segmentation.serving.segmenter import Segmenter
 
     catalog = Catalog(cfg)
     run_file, names_file = catalog.train_run, catalog.segment_names
     if not run_file.is_file() or (names is None and not names_file.is_file()):
         raise UserError("no champion and no trained default model. Fix: run `dvc repro train report` first.")
-    setup(cfg)
     run_id = run_file.read_text().strip()
-    model = SegmentModel()
-    model.pipeline = mlflow.sklearn.load_model(f"runs:/{run_id}/model")
+    model = Segmenter()
+    kept = trained_default_kept(cfg, run_id)
+    if kept:
+        model.pipeline, model.wholesalers = kept["pipeline"], kept["wholesalers"]
+    else:  # trained before the stage kept its model locally
+        import mlflow
+
+        setup(cfg)
+        model.pipeline = mlflow.sklearn.load_model(f"runs:/{run_id}/model")
+        model.wholesalers = run_wholesaler_rule(mlflow.MlflowClient(), run_id)
     model.columns = list(cfg.features.columns)
-    model.wholesalers = run_wholesaler_rule(mlflow.MlflowClient(), run_id)
     if names is None:
         table = pd.read_csv(names_file)
         names = dict(zip(table["cluster"].astype(int), table["name"]))
