@@ -43,6 +43,14 @@ def fitted(months: Sequence[Month], features: Mapping, model: Mapping, settings:
     return list(months)
 
 
+def opening(first: Month, others: Sequence[Month], features: Mapping, model: Mapping, settings: Mapping,
+            seed: int) -> tuple[list[Month], object]:
+    """One share of a replay split over two processes: the first deployment's fit and noise band
+    (every policy starts from it), and the fits of `others`."""
+    done = fitted([first, *others], features, model, settings, seed)
+    return done, fits.deployment_band(features, model, first.X, first.labels, settings, seed)
+
+
 def mislabelled(deployed: Month, now: Month) -> float:
     """Share of `now`'s customers whose segment would change: 1 - agreement(refit, deployed model)."""
     keep = np.asarray(deployed.pipeline.predict(now.X))
@@ -61,10 +69,11 @@ def fixed_policy(months: Sequence[Month], every: int) -> dict:
 
 
 def monitor_policy(months: Sequence[Month], features: Mapping, model: Mapping, settings: Mapping,
-                   seed: int) -> tuple[dict, pd.DataFrame]:
+                   seed: int, bands: Mapping | None = None) -> tuple[dict, pd.DataFrame]:
     """Refresh on `refresh_due`: the policy's summary and the month-by-month checks (the history a
-    monitor run each month would have written)."""
-    rows, shares, deployed, refreshes, bands, unclear = [], [], 0, 0, {}, 0
+    monitor run each month would have written). `bands`: deployments' noise bands already
+    computed, by month index."""
+    rows, shares, deployed, refreshes, bands, unclear = [], [], 0, 0, dict(bands or {}), 0
     for index in range(1, len(months)):
         base, now = months[deployed], months[index]
         if deployed not in bands:  # computed once per deployment, as with a real one
@@ -95,12 +104,12 @@ def history_row(now: Month, deployed: Month, finding: Mapping, days: int) -> dic
 
 
 def policies(months: Sequence[Month], features: Mapping, model: Mapping, settings: Mapping,
-             seed: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+             seed: int, bands: Mapping | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Every policy of `settings['policies']` and the monitor's: one row each; the monitor's history;
     and its unclear months (a competing segmentation, or a band too wide to judge: there the
     mislabelled shares measure a choice between segmentations, not customers who changed)."""
     rows = [fixed_policy(months, int(every)) for every in settings["policies"]]
-    watched, history = monitor_policy(months, features, model, settings, seed)
+    watched, history = monitor_policy(months, features, model, settings, seed, bands)
     unclear = watched.pop("unclear_months")
     return pd.DataFrame([*rows, watched]), history, unclear
 

@@ -47,12 +47,20 @@ def run(cfg: DictConfig) -> dict:
     settings = settings_of(cfg)
     as_of = checked_as_of(cfg, settings)  # before any work: a mistaken date stops at once
     if settings["replay"]:
-        # the replay computed on the other core while this one checks today's data; its files are
-        # written only once the check succeeded (a mistake leaves no partial outputs)
+        # the replay shared with the other core: it fits the first deployment, its noise band and
+        # half of the months while this one checks today's data, then fits the rest; the
+        # files are written only once the check succeeded (a mistake leaves no partial outputs)
         with side_pool(1, preload=("segmentation.monitoring.replay",)) as pool:
-            replaying = pool.submit(replayed, cfg, settings)
+            months, features, model = replay_months(cfg)
+            seed, side = int(cfg.seed), months[1::2]
+            opening = pool.submit(replay.opening, months[0], side, features, model, settings, seed)
             finding = watch(cfg, settings, as_of)
-            write_replay(cfg, settings, *replaying.result())
+            mine = replay.fitted([m for m in months[1:] if all(m is not o for o in side)], features, model, settings,
+                                 seed)
+            theirs, band = opening.result()
+            done = {month.name: month for month in [*theirs, *mine]}
+            months = [done[month.name] for month in months]
+            write_replay(cfg, settings, *replayed(months, features, model, settings, seed, {0: band}))
     else:
         finding = watch(cfg, settings, as_of)
         history.clear_replay(Catalog(cfg))
@@ -96,17 +104,24 @@ def watch(cfg: DictConfig, settings: dict, as_of: pd.Timestamp) -> dict:
     return latest
 
 
-def replayed(cfg: DictConfig, settings: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Every month after the baseline replayed on the snapshots: the policies, the monitor's
-    month-by-month track and the recommendation (the cheapest policy under `monitor.max_mislabelled`)."""
+def replay_months(cfg: DictConfig) -> tuple[list[replay.Month], dict, dict]:
+    """The replay's months, not yet fitted (the baseline, then every M+n snapshot), and the
+    feature and model configurations."""
     catalog = Catalog(cfg)
     series = load_snapshots(cfg)
     features, model = (OmegaConf.to_container(cfg[key], resolve=True) for key in ("features", "model"))
     monthly = ["baseline", *sorted((n for n in series.tables if n.startswith("M+")), key=lambda n: series.days[n])]
     months = [replay.Month(name, series.cutoffs[name], fits.customers(series.tables[name], features), lines)
               for name, lines in zip(monthly, new_lines(catalog, [series.cutoffs[n] for n in monthly]))]
-    months = replay.fitted(months, features, model, settings, int(cfg.seed))
-    table, track, unclear = replay.policies(months, features, model, settings, int(cfg.seed))
+    return months, features, model
+
+
+def replayed(months: list[replay.Month], features: dict, model: dict, settings: dict, seed: int,
+             bands: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Every month after the baseline replayed (`months` fitted; `bands`: deployments' noise bands
+    already computed): the policies, the monitor's month-by-month track and the recommendation
+    (the cheapest policy under `monitor.max_mislabelled`)."""
+    table, track, unclear = replay.policies(months, features, model, settings, seed, bands)
     best = None if unclear else replay.cheapest(table, float(settings["max_mislabelled"]))
     sentence = unclear_sentence(unclear, len(track), float(track["band_low"].min())) if unclear else \
         policy_sentence(table, best, float(settings["max_mislabelled"]))
