@@ -3,12 +3,20 @@ the Default experiment's artifacts beside the new store, an existing store never
 
 from __future__ import annotations
 
+import gzip
 import sqlite3
 
 import mlflow
 import pytest
 
-from segmentation.tracking.store import ensure_sqlite_store, make_template, template_path
+from segmentation.tracking import store as store_module
+from segmentation.tracking.store import (
+    ensure_sqlite_store,
+    make_template,
+    shipped_template,
+    template_path,
+    unpack_template,
+)
 
 
 def schema(path) -> list:
@@ -29,6 +37,37 @@ def test_the_template_is_the_schema_the_installed_mlflow_creates(tmp_path, monke
     fresh = tmp_path / "fresh.db"
     mlflow.MlflowClient(f"sqlite:///{fresh}").search_experiments()
     assert schema(template) == schema(fresh) and schema(fresh)[1]  # same tables, same migration head
+
+
+def test_the_shipped_template_is_the_schema_the_installed_mlflow_creates(tmp_path):
+    shipped = shipped_template(f"mlflow-{mlflow.__version__}-empty-store.db")
+    if not shipped.is_file():
+        pytest.skip(f"no template shipped for MLflow {mlflow.__version__}: each clone migrates its own once "
+                    "(`python scripts/ship_store_template.py` ships one)")
+    fresh = tmp_path / "fresh.db"
+    mlflow.MlflowClient(f"sqlite:///{fresh}").search_experiments()
+    assert schema(unpack_template(shipped, tmp_path / "unpacked.db")) == schema(fresh)
+
+
+def test_a_fresh_clone_unpacks_the_shipped_template_and_migrates_nothing(tmp_path, monkeypatch):
+    shipped_dir, tiny = tmp_path / "shipped", tmp_path / "tiny.db"
+    with sqlite3.connect(tiny) as db:
+        db.execute("CREATE TABLE experiments (experiment_id INTEGER, artifact_location TEXT)")
+        db.execute("INSERT INTO experiments VALUES (0, 'elsewhere')")
+    db.close()
+    shipped_dir.mkdir()
+    with gzip.open(shipped_dir / f"mlflow-{mlflow.__version__}-empty-store.db.gz", "wb") as out:
+        out.write(tiny.read_bytes())
+    monkeypatch.setattr(store_module, "SHIPPED", shipped_dir)
+    monkeypatch.setenv("SEGMENTATION_STORE_TEMPLATES", str(tmp_path / "templates"))
+    monkeypatch.setattr(store_module, "make_template", lambda target: pytest.fail("migrated a new template"))
+    store = tmp_path / "project" / "mlruns" / "mlflow.db"
+    ensure_sqlite_store(f"sqlite:///{store}")
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT artifact_location FROM experiments").fetchall() == [
+            (str(store.parent / "artifacts" / "0"),)]
+    db.close()
+    assert template_path().is_file()  # unpacked once, copied for every later store
 
 
 def test_a_new_store_is_copied_and_its_default_experiment_points_beside_it(tmp_path):
