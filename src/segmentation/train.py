@@ -18,6 +18,7 @@ import hydra
 from omegaconf import DictConfig
 
 from segmentation.common.errors import EXIT_USER_ERROR, as_user_error, cli
+from segmentation.common.parallel import keep_share_of_cores, parallel_jobs
 from segmentation.common.project import project_root
 from segmentation.common.validation import check
 from segmentation.maintenance.run import measure_in_training_run
@@ -32,6 +33,8 @@ def run_job(cfg: DictConfig) -> float:
 
     hydra_cfg = HydraConfig.get()
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    if multirun and "n_jobs" in hydra_cfg.launcher:  # the joblib launcher's jobs run side by side
+        keep_share_of_cores(parallel_jobs(int(hydra_cfg.launcher.n_jobs or 1)))
     parent = parent_run_id_for(hydra_cfg.sweep.dir) if multirun else None
     try:
         return float(train_once(cfg, parent).get("silhouette", float("nan")))

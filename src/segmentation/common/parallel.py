@@ -20,6 +20,23 @@ def spare_cores() -> int:
     return max(1, (os.cpu_count() or 1) - 1)
 
 
+def share_of_cores(workers: int) -> int:
+    """The OpenMP/BLAS threads of each of `workers` processes that share this machine's cores."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def parallel_jobs(n_jobs: int) -> int:
+    """How many processes joblib's `n_jobs` starts (-1: one per core, -2: all but one...)."""
+    cores = os.cpu_count() or 1
+    return max(1, n_jobs if n_jobs > 0 else cores + 1 + n_jobs)
+
+
+def keep_share_of_cores(workers: int) -> None:
+    """This process is one of `workers` sharing the cores (e.g. a sweep's joblib worker): it keeps
+    its share of the OpenMP and BLAS threads from now on."""
+    _keep_threads(share_of_cores(workers))
+
+
 def _keep_threads(threads: int) -> None:
     """A worker's share of the cores (its OpenMP and BLAS threads), for its whole life."""
     from threadpoolctl import threadpool_limits
@@ -34,7 +51,7 @@ def side_pool(tasks: int, preload: tuple[str, ...] = ()) -> Iterator[ProcessPool
     from threadpoolctl import threadpool_limits
 
     workers = max(1, min(tasks, spare_cores()))
-    threads = max(1, (os.cpu_count() or 1) // (workers + 1))
+    threads = share_of_cores(workers + 1)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(preload))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_keep_threads,
