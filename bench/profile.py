@@ -1,12 +1,16 @@
 """Where the time goes: every stage of dvc.yaml as its own process, profiled.
 
 Per stage: the wall time of `python -m segmentation.stage <name>` (as DVC runs it, on the
-pipeline already built in this checkout), the seconds spent importing and their heaviest
+pipeline already built in this checkout, with the caches a rerun would read cleared: the
+maintenance studies and the deployments' noise bands, so it shows the work of a first run), the seconds spent importing and their heaviest
 top-level modules (`python -X importtime`), and the project's functions with the most cumulative
 time (cProfile). Written to bench/profile.md and under "profile" in bench/results.json.
 
     dvc repro && python bench/profile.py              # every stage
     python bench/profile.py --stages train stability  # some
+    python bench/profile.py --baseline                # recorded as the "before" of the comparison
+
+The Performance page (`bench/report.py`) shows the baseline's and the latest profile side by side.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import datetime as dt
 import json
 import pstats
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,7 +62,17 @@ def hottest(profile: Path, top: int = 6) -> list[tuple[str, float]]:
     return [(name, round(seconds, 2)) for name, seconds in rows[:top]]
 
 
+#: what a stage keeps for its next run: cleared before each run, so a profile shows the work of a first run
+KEPT = ("build/cache/studies", "build/cache/deployments")
+
+
+def first_run() -> None:
+    for folder in KEPT:
+        shutil.rmtree(ROOT / folder, ignore_errors=True)
+
+
 def profile_stage(stage: str) -> dict:
+    first_run()
     started = time.perf_counter()
     plain = subprocess.run([sys.executable, "-m", "segmentation.stage", stage], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -66,6 +81,7 @@ def profile_stage(stage: str) -> dict:
     modules = ["segmentation.stage", *dict.fromkeys(target.split(":")[0] for target in targets(stage))]
     timed = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {', '.join(modules)}"], cwd=ROOT,
                            capture_output=True, text=True)
+    first_run()
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "stage.prof"
         code = PROFILED.replace("sys.argv_profile", repr(str(output)))
@@ -95,6 +111,7 @@ def markdown(profile: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stages", nargs="+", choices=list(STAGES), default=list(STAGES))
+    parser.add_argument("--baseline", action="store_true", help='record it as "profile_baseline" (the before)')
     args = parser.parse_args()
     import platform
 
@@ -107,9 +124,10 @@ def main() -> None:
         print(f"{stage}: {profile['stages'][stage]}", flush=True)
     results_file = ROOT / "bench" / "results.json"
     results = json.loads(results_file.read_text()) if results_file.is_file() else {}
-    results["profile"] = profile
+    results["profile_baseline" if args.baseline else "profile"] = profile
     results_file.write_text(json.dumps(results, indent=2) + "\n")
-    (ROOT / "bench" / "profile.md").write_text(markdown(profile))
+    if not args.baseline:
+        (ROOT / "bench" / "profile.md").write_text(markdown(profile))
     print(markdown(profile))
 
 

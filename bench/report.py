@@ -63,15 +63,42 @@ def others(results: dict) -> list[str]:
 
 
 def paired(results: dict) -> list[str]:
-    p = results.get("paired")
-    if not p:
+    """Each paired comparison of two commits (`paired`; `paired_grid`: the grid, run on its own)."""
+    lines = []
+    for key in ("paired", "paired_grid"):
+        p = results.get(key)
+        if not p:
+            continue
+        base, candidate = p["commits"]["baseline"], p["commits"]["candidate"]
+        if not lines:
+            lines = ["### Two commits compared (`bench/paired.py`)", ""]
+        lines += [f"Measured on {p['date']}, {p['machine']}, medians of {p['repeats']}.", "",
+                  f"| measure | `{base}` (s) | `{candidate}` (s) | ratio |", "|---|---:|---:|---:|"]
+        for name, m in p["measured"].items():
+            lines.append(f"| {name} | {m['baseline']['seconds']} | {m['candidate']['seconds']} | {m['ratio']} |")
+        lines.append("")
+    return lines
+
+
+def profiles(results: dict) -> list[str]:
+    """Each stage's wall time as its own process, before (`profile_baseline`) and after
+    (`profile`), with where the time goes now (`bench/profile.py`)."""
+    after, before = results.get("profile"), results.get("profile_baseline")
+    if not after:
         return []
-    base, candidate = p["commits"]["baseline"], p["commits"]["candidate"]
-    lines = ["### Two commits compared (`bench/paired.py`)", "",
-             f"Measured on {p['date']}, {p['machine']}, medians of {p['repeats']}.", "",
-             f"| measure | `{base}` (s) | `{candidate}` (s) | ratio |", "|---|---:|---:|---:|"]
-    for name, m in p["measured"].items():
-        lines.append(f"| {name} | {m['baseline']['seconds']} | {m['candidate']['seconds']} | {m['ratio']} |")
+    stages = [*after["stages"], *(s for s in (before or {}).get("stages", {}) if s not in after["stages"])]
+    head = (f"Each stage as its own process on a built pipeline (`bench/profile.py`): before at `{before['commit']}` "
+            f"({before['date']}), now at `{after['commit']}` ({after['date']})." if before else
+            f"Each stage as its own process on a built pipeline (`bench/profile.py`), at `{after['commit']}` "
+            f"({after['date']}).")
+    lines = ["### Where the time goes, stage by stage", "", head, "",
+             "| stage | before (s) | now (s) | of which imports (s) | most time in, now |", "|---|---:|---:|---:|---|"]
+    for stage in stages:
+        now, then = after["stages"].get(stage), (before or {}).get("stages", {}).get(stage)
+        hot = ", ".join(f"`{name}` {seconds:g}" for name, seconds in now["hottest_functions"][:2]) if now else \
+            "merged into another stage"
+        lines.append(f"| {stage} | {then['wall_seconds'] if then else '-'} | {now['wall_seconds'] if now else '-'} | "
+                     f"{now['import_seconds'] if now else '-'} | {hot} |")
     return lines + [""]
 
 
@@ -100,6 +127,7 @@ def report(results: dict | None = None) -> str:
     lines = [machine, "", "### Targets", "", *run.targets(results), "", *others(results), ""]
     for scale, steps in results["pipeline"].items():
         lines += scale_table(scale, steps)
+    lines += profiles(results)
     lines += monthly(results)
     lines += paired(results)
     return "\n".join(lines).rstrip()
