@@ -52,11 +52,10 @@ def run(cfg: DictConfig) -> dict:
         # files are written only once the check succeeded (a mistake leaves no partial outputs)
         with side_pool(1, preload=("segmentation.monitoring.replay",)) as pool:
             months, features, model = replay_months(cfg)
-            seed, side = int(cfg.seed), months[1::2]
-            opening = pool.submit(replay.opening, months[0], side, features, model, settings, seed)
+            seed = int(cfg.seed)
+            opening = pool.submit(replay.opening, months[0], months[1::2], features, model, settings, seed)
             finding = watch(cfg, settings, as_of)
-            mine = replay.fitted([m for m in months[1:] if all(m is not o for o in side)], features, model, settings,
-                                 seed)
+            mine = replay.fitted(months[2::2], features, model, settings, seed)
             theirs, band = opening.result()
             done = {month.name: month for month in [*theirs, *mine]}
             months = [done[month.name] for month in months]
