@@ -9,14 +9,15 @@ import pytest
 
 from segmentation.common.catalog import Catalog
 from segmentation.common.config import load_params
+from segmentation.serving import registry
 from segmentation.serving.registry import load_trained_default, trained_default_kept
 from segmentation.tracking.runs import tracking_uri
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
 
-def test_the_local_model_places_customers_as_the_mlflow_model_does(pipeline_copy, monkeypatch):
-    monkeypatch.setenv("SEGMENTATION_ROOT", str(pipeline_copy))
+def test_the_local_model_places_customers_as_the_mlflow_model_does(built_pipeline, monkeypatch):
+    monkeypatch.setenv("SEGMENTATION_ROOT", str(built_pipeline.project))  # read only
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     cfg = load_params()
     catalog = Catalog(cfg)
@@ -27,8 +28,11 @@ def test_the_local_model_places_customers_as_the_mlflow_model_does(pipeline_copy
     assert kept["cutoff"] == mlflow.MlflowClient(tracking_uri(cfg)).get_run(run_id).data.tags["segmentation.cutoff"]
     customers = pd.read_parquet(catalog.features)
     local, described = load_trained_default(cfg)
-    catalog.trained_model(run_id).unlink()  # a run trained before the local copy: read from MLflow
+    monkeypatch.setattr(registry, "trained_default_kept", lambda cfg, run_id: None)  # a run trained before the copy
+    asked = []
+    monkeypatch.setattr(registry, "run_wholesaler_rule", lambda client, run: asked.append(run) or local.wholesalers)
     logged, _ = load_trained_default(cfg)
+    assert asked == [run_id]  # read from MLflow
     assert run_id in described and local.names == logged.names and local.wholesalers == logged.wholesalers
     placed = local.predict(None, customers)
     pd.testing.assert_frame_equal(placed, logged.predict(None, customers))
