@@ -29,8 +29,9 @@ def test_the_local_model_places_customers_as_the_mlflow_model_does(built_pipelin
     customers = pd.read_parquet(catalog.features)
     local, described = load_trained_default(cfg)
     monkeypatch.setattr(registry, "trained_default_kept", lambda cfg, run_id: None)  # a run trained before the copy
-    asked = []
-    monkeypatch.setattr(registry, "run_wholesaler_rule", lambda client, run: asked.append(run) or local.wholesalers)
+    asked, rule_in_mlflow = [], registry.run_wholesaler_rule
+    monkeypatch.setattr(registry, "run_wholesaler_rule",
+                        lambda client, run: asked.append(run) or rule_in_mlflow(client, run))
     logged, _ = load_trained_default(cfg)
     assert asked == [run_id]  # read from MLflow
     assert run_id in described and local.names == logged.names and local.wholesalers == logged.wholesalers
