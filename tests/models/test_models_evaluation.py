@@ -123,3 +123,30 @@ def test_the_adjusted_rand_index_is_sklearns_to_the_last_bit():
         assert adjusted_rand(a.astype(str), b) == adjusted_rand_score(a.astype(str), b)
     with pytest.raises(ValueError, match="different lengths"):
         adjusted_rand([0, 1], [0])
+
+
+def test_placing_many_pipelines_gives_each_ones_own_predictions_to_the_last_bit():
+    """`place_many` is a faster `[p.predict(X) for p in pipelines]`: equal labels for the pipelines
+    it places itself (log1p or none, standard scaler, k-means / mini-batch k-means; integer and
+    negative columns), and the pipeline's own predict for the others (a mixture, another scaler,
+    columns in another order)."""
+    from segmentation.models.estimators import place_many
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"recency": rng.integers(0, 700, 2000), "frequency": rng.integers(1, 60, 2000),
+                      "monetary": rng.lognormal(5, 2, 2000) * rng.choice([-1, 1], 2000, p=[0.05, 0.95])})
+    pipelines = []
+    for transform, scaler, model in [("log1p", "standard", "kmeans"), ("none", "standard", "kmeans"),
+                                     ("log1p", "standard", "minibatch_kmeans"), ("log1p", "robust", "kmeans"),
+                                     ("log1p", "standard", "gmm")]:
+        for seed in (0, 1):
+            features = conf_group("features", "rfm", transform=transform, scaler=scaler)
+            pipeline = make_pipeline(features, conf_group("model", model, n_clusters=6), seed=seed)
+            rows = np.random.default_rng(seed).integers(0, len(X), len(X))
+            fit_labels(pipeline, X.iloc[rows])
+            pipelines.append(pipeline)
+    new = X.sample(frac=1.0, random_state=5).head(1500)
+    for got, pipeline in zip(place_many(pipelines, new), pipelines, strict=True):
+        np.testing.assert_array_equal(got, np.asarray(pipeline.predict(new)))
+    with pytest.raises(ValueError, match="same order"):  # as scikit-learn's own predict refuses
+        place_many(pipelines, new[["frequency", "recency", "monetary"]])

@@ -21,7 +21,7 @@ from sklearn.base import clone
 
 from segmentation.common.progress import progress
 from segmentation.maintenance.noise import band
-from segmentation.models.estimators import NOISE, ModelFailure, fit_labels, make_pipeline
+from segmentation.models.estimators import NOISE, ModelFailure, fit_labels, make_pipeline, place_many
 from segmentation.models.evaluation import adjusted_rand
 
 
@@ -36,7 +36,7 @@ class Band:
         """(the highest agreement of `fresh` (a fit of X) with one of the band's refits applied to X,
         the share of those refits closer to `fresh` than to `keep` (the deployed segments)); nan
         without refits."""
-        placed = [np.asarray(fit.predict(X)) for fit in self.fits]
+        placed = place_many(self.fits, X)
         if not placed:
             return float("nan"), float("nan")
         to_fresh = np.array([adjusted_rand(p, fresh) for p in placed])
