@@ -21,8 +21,9 @@ from sklearn.base import clone
 
 from segmentation.common.progress import progress
 from segmentation.maintenance.noise import band
-from segmentation.models.estimators import NOISE, ModelFailure, fit_labels, make_pipeline, place_many
+from segmentation.models.estimators import ModelFailure, fit_labels, make_pipeline, place_many
 from segmentation.models.evaluation import adjusted_rand
+from segmentation.models.labels import NOISE
 
 
 @dataclass

@@ -32,8 +32,8 @@ from sklearn.pipeline import Pipeline
 from segmentation.common.config import required
 from segmentation.common.errors import UserError
 from segmentation.features.selection import preprocessor_for
+from segmentation.models.labels import NOISE
 
-NOISE = -1  # the label of customers a density model leaves out of every segment
 METADATA = ("name", "_target_", "short_names")
 
 

@@ -16,9 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-from segmentation.models.estimators import NOISE
+from segmentation.models.labels import NOISE
 
 
 def adjusted_rand(labels_true, labels_pred) -> float:
@@ -48,6 +47,9 @@ def adjusted_rand(labels_true, labels_pred) -> float:
 
 def quality(X: np.ndarray, labels: np.ndarray, silhouette_max: int, seed: int) -> dict[str, float]:
     """Quality metrics on the scaled features, noise excluded."""
+    # imported here: the steps that only compare labels (value, report) need not load scikit-learn
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
     labels = np.asarray(labels)
     clustered = labels != NOISE
     Xc, lc = X[clustered], labels[clustered]

@@ -22,8 +22,9 @@ from segmentation.common.config import required
 from segmentation.common.sampling import sample_rows
 from segmentation.features.rfm import ALL_FEATURES
 from segmentation.features.selection import select_customers
-from segmentation.models.estimators import NOISE, ModelFailure, fit_labels, make_pipeline, refit_clone
+from segmentation.models.estimators import ModelFailure, fit_labels, make_pipeline, refit_clone
 from segmentation.models.evaluation import bootstrap_stability, cluster_profiles, quality
+from segmentation.models.labels import NOISE
 
 #: the artifact a training run with wholesalers set apart logs its rule in (read when registering)
 RULE_FILE = "wholesaler_rule.json"

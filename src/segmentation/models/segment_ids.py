@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from segmentation.models.estimators import NOISE
+from segmentation.models.labels import NOISE
 
 
 def matching_ids(labels: pd.Series, reference: pd.Series) -> dict[int, int]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.features.selection import is_wholesaler
-from segmentation.models.estimators import NOISE
+from segmentation.models.labels import NOISE
 
 
 class Segmenter:
