@@ -11,7 +11,6 @@ A user error exits 2 with one line.
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 #: stage -> "module:function" (or several, run in order in one process), in the order of the flow
@@ -51,18 +50,38 @@ def main(argv: list[str]) -> int:
         return 2
     from segmentation.common.config import load_params
     from segmentation.common.errors import cli
+    from segmentation.common.parallel import named
 
     targets = STAGES[argv[0]]
-    functions = [getattr(importlib.import_module(module), name)
-                 for module, name in (target.split(":") for target in ([targets] if isinstance(targets, str) else targets))]
+    targets = [targets] if isinstance(targets, str) else targets
+    work = [target for target in targets if not is_record(target)]
+    records = [target for target in targets if is_record(target)]
 
     def run_all() -> None:
         cfg = load_params()
-        for function in functions:
-            function(cfg, *argv[1:])
+        if not records:
+            for function in [named(target) for target in work]:
+                function(cfg, *argv[1:])
+            return
+        from segmentation.common.parallel import call_each, side_pool
+        from segmentation.tracking.runs import ready_to_record
+
+        # the records in a process beside the work, which meanwhile imports MLflow and opens its
+        # store (~3 s); started before the work's own imports
+        with side_pool(1) as pool:
+            ready = pool.submit(ready_to_record, cfg, records)
+            for function in [named(target) for target in work]:
+                function(cfg, *argv[1:])
+            ready.result()
+            pool.submit(call_each, records, cfg).result()
 
     cli(run_all)()
     return 0
+
+
+def is_record(target: str) -> bool:
+    """A function that only records finished files into MLflow (named `record`)."""
+    return target.endswith(":record")
 
 
 if __name__ == "__main__":

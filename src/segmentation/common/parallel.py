@@ -57,3 +57,17 @@ def side_pool(tasks: int, preload: tuple[str, ...] = ()) -> Iterator[ProcessPool
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_keep_threads,
                              initargs=(threads,)) as pool, threadpool_limits(threads):
         yield pool
+
+
+def named(target: str):
+    """The function a "module:function" name points to (imported now)."""
+    import importlib
+
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def call_each(targets: list[str], *args) -> None:
+    """Call each "module:function" in order with `args` (work sent to a side process by name)."""
+    for target in targets:
+        named(target)(*args)
