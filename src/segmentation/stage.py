@@ -5,15 +5,16 @@
 
 Every stage of dvc.yaml runs through here, in the order of the flow below; each is the `run`
 function (or the function named after the stage) in its step's `run.py`, the same function
-the Hydra commands call with the composed `conf/`; the last stage runs several in one process.
-A user error exits 2 with one line.
+the Hydra commands call with the composed `conf/`. The last stage runs several: its work here,
+and its records into MLflow (the functions named `record`) after it, in a process beside it that
+imported MLflow and opened the store while the work ran. A user error exits 2 with one line.
 """
 
 from __future__ import annotations
 
 import sys
 
-#: stage -> "module:function" (or several, run in order in one process), in the order of the flow
+#: stage -> "module:function" (or several, run in order), in the order of the flow
 #: (dvc.yaml runs them; scripts/dvc_deps.py reads this)
 STAGES = {
     "generate": "segmentation.data.synthetic.run:run",
@@ -27,9 +28,10 @@ STAGES = {
     "stability": "segmentation.maintenance.run:run",
     "value": "segmentation.marketing.run:run",
     "monitor": "segmentation.monitoring.run:run",
-    # one process for what management and marketing read, and for every record in MLflow after
-    # training (each import of MLflow's store costs ~2 s): the report, the dashboard, the latest
-    # assignments, then the stability study, the value stage, the monitor's check and both documents in MLflow
+    # one stage for what management and marketing read, and for every record in MLflow after
+    # training (MLflow's import and store cost ~3 s, paid once, beside the work): the report, the
+    # dashboard, the latest assignments, then the stability study, the value stage, the monitor's
+    # check and both documents in MLflow
     "report": ["segmentation.reporting.run:run", "segmentation.dashboard.run:run", "segmentation.serving.run:run",
                "segmentation.maintenance.run:record", "segmentation.marketing.run:record",
                "segmentation.monitoring.run:record", "segmentation.reporting.run:record",
