@@ -3,10 +3,11 @@
 A training run is four steps, each its own function: `fit` (the customer table, then
 `fitting.fit_and_evaluate`), `draw` (radar and customer map), `log` (params, metrics, dataset,
 files and model to MLflow) and, for the DVC stage only, `write` (the stage's outputs through the
-catalog). `train` runs the first three in one MLflow run: the DVC stage (`run`) and the Hydra
-command `python -m segmentation.train` (every job of a sweep) both call it. A caller may measure
-more inside the same run (`measure`: the train command's maintenance study with
-`stability.enabled`).
+catalog). `fit_and_draw` runs the first two, then `logged` records them in one MLflow run (a
+failure to fit included): the Hydra command `python -m segmentation.train` (every job of a
+sweep) calls both in turn (`train`); the DVC stage (`run`) calls `logged` in a process beside it,
+which imported MLflow and opened its store during the fit. A caller may measure more inside the
+same run (`measure`: the train command's maintenance study with `stability.enabled`).
 """
 
 from __future__ import annotations
@@ -64,10 +65,29 @@ class Trained:
     cutoff: str              # the training data's cutoff (lines strictly before it), or "precomputed"
 
 
+@dataclass
+class Fitted:
+    """A fitted and drawn model, not yet logged: what `logged` records."""
+
+    table: pd.DataFrame
+    table_path: Path | None
+    result: TrainingResult
+    points: pd.DataFrame
+    cached: bool             # the map's embedding came from the cache
+
+
 def run(cfg: DictConfig) -> dict:
-    """Stage `train`: one tracked training run, then its outputs for DVC (reports/train/)."""
-    with tempfile.TemporaryDirectory() as scratch:
-        trained = train(cfg, Path(scratch))
+    """Stage `train`: one tracked training run, then its outputs for DVC (reports/train/).
+    MLflow (~3 s to import and open its store) is readied in a process beside the fit, and the
+    run is logged there."""
+    from segmentation.common.parallel import side_pool
+    from segmentation.tracking.runs import ready_to_record
+
+    with tempfile.TemporaryDirectory() as scratch, side_pool(1) as pool:
+        ready = pool.submit(ready_to_record, cfg, [])
+        fitted = fit_and_draw(cfg, Path(scratch))
+        ready.result()
+        trained = pool.submit(logged, cfg, fitted, Path(scratch)).result()
         write(cfg, trained, Path(scratch))
     return {**trained.metrics, "run_id": trained.run_id}
 
@@ -75,16 +95,35 @@ def run(cfg: DictConfig) -> dict:
 def train(cfg: DictConfig, folder: Path, parent_run_id: str | None = None, measure: Measure | None = None) -> Trained:
     """Fit, draw and log one run into MLflow (a child of `parent_run_id` in a sweep); the figures
     and files it logs stay in `folder`."""
+    return logged(cfg, fit_and_draw(cfg, folder), folder, parent_run_id, measure)
+
+
+def fit_and_draw(cfg: DictConfig, folder: Path) -> Fitted | BaseException:
+    """The fitted model and its figures in `folder`; or what stopped it, which `logged` records
+    as the run's failure (FAILED, or KILLED after Ctrl-C) before raising it."""
+    try:
+        table, table_path, result = fit(cfg)
+        started = time.perf_counter()
+        points, cached = draw(cfg, table, result, folder)
+        result.timings["plots_seconds"] = time.perf_counter() - started
+        return Fitted(table, table_path, result, points, cached)
+    except BaseException as err:  # noqa: BLE001 - recorded in the run, then raised
+        return err
+
+
+def logged(cfg: DictConfig, fitted: Fitted | BaseException, folder: Path, parent_run_id: str | None = None,
+           measure: Measure | None = None) -> Trained:
+    """One MLflow run of `fitted`: params, metrics, files and model (`log`), what `measure` adds,
+    the timings; a failure to fit ends the run FAILED and is raised."""
     import mlflow
 
     with tracked_run(cfg, parent_run_id) as active:
-        table, table_path, result = fit(cfg)
+        if isinstance(fitted, BaseException):
+            raise fitted
+        table, result = fitted.table, fitted.result
         metrics, timings = dict(result.metrics), result.timings
         started = time.perf_counter()
-        points, cached = draw(cfg, table, result, folder)
-        timings["plots_seconds"] = time.perf_counter() - started
-        started = time.perf_counter()
-        log(cfg, table, table_path, result, folder, cached)
+        log(cfg, table, fitted.table_path, result, folder, fitted.cached)
         timings["logging_seconds"] = time.perf_counter() - started
         if measure is not None:
             added = measure(cfg, result, folder, parent_run_id is not None)
@@ -95,8 +134,8 @@ def train(cfg: DictConfig, folder: Path, parent_run_id: str | None = None, measu
         print(f"train: {active.info.run_name}: silhouette {metrics.get('silhouette', float('nan')):.3f}, "
               f"bootstrap ARI {metrics['bootstrap_ari_mean']:.3f}, {metrics['n_clusters']} clusters "
               f"(fit {timings['fit_seconds']:.1f}s, metrics {timings['metrics_seconds']:.1f}s, "
-              f"plots {timings['plots_seconds']:.1f}s, logging {timings['logging_seconds']:.1f}s)")
-        return Trained(result, points, metrics, active.info.run_id, cutoff_tag(table))
+              f"plots {timings['plots_seconds']:.1f}s, logging {timings['logging_seconds']:.1f}s)", flush=True)
+        return Trained(result, fitted.points, metrics, active.info.run_id, cutoff_tag(table))
 
 
 def fit(cfg: DictConfig) -> tuple[pd.DataFrame, Path | None, TrainingResult]:
