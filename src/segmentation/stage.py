@@ -66,12 +66,12 @@ def main(argv: list[str]) -> int:
                 function(cfg, *argv[1:])
             return
         from segmentation.common.parallel import call_each, side_pool
-        from segmentation.tracking.runs import ready_to_record
 
         # the records in a process beside the work, which meanwhile imports MLflow and opens its
-        # store (~3 s); started before the work's own imports
+        # store (~3 s); started before the work's own imports. Named, not imported: the stages
+        # without records do not depend on the tracking code (scripts/dvc_deps.py)
         with side_pool(1) as pool:
-            ready = pool.submit(ready_to_record, cfg, records)
+            ready = pool.submit(call_each, ["segmentation.tracking.runs:ready_to_record"], cfg, records)
             for function in [named(target) for target in work]:
                 function(cfg, *argv[1:])
             ready.result()

@@ -38,22 +38,30 @@ def keep_share_of_cores(workers: int) -> None:
 
 
 def _keep_threads(threads: int) -> None:
-    """A worker's share of the cores (its OpenMP and BLAS threads), for its whole life."""
+    """A worker's share of the cores (its OpenMP and BLAS threads), for its whole life: the
+    runtimes loaded now are limited, and those loaded later read the environment."""
     from threadpoolctl import threadpool_limits
 
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
     threadpool_limits(threads)
 
 
+#: what OpenMP and the BLAS libraries read, once, when they load
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
 @contextmanager
-def side_pool(tasks: int, preload: tuple[str, ...] = ()) -> Iterator[ProcessPoolExecutor]:
-    """A pool for `tasks` independent calls (at most the spare cores); its workers import
-    `preload` once, in the server, while this process goes on."""
+def side_pool(tasks: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool for `tasks` independent calls (at most the spare cores). Its workers import what
+    their calls need themselves, while this process goes on: modules preloaded in the fork server
+    would make the first call wait for their import (1.5 s in the stability and monitor stages)."""
     from threadpoolctl import threadpool_limits
 
     workers = max(1, min(tasks, spare_cores()))
     threads = share_of_cores(workers + 1)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(preload))
+    context.set_forkserver_preload([])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_keep_threads,
                              initargs=(threads,)) as pool, threadpool_limits(threads):
         yield pool

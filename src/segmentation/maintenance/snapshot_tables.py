@@ -107,7 +107,7 @@ def measure(cfg: DictConfig, bootstrap_aris: list[float] | None = None, sensitiv
     moved, values = neighbours(model) if sensitivity else ("", [])
     missing = [v for v in values if study_cache.read(folder, key({**model, moved: v}, light)) is None]
     # the neighbours not kept from an earlier run are computed in other processes meanwhile
-    with side_pool(len(missing), preload=("segmentation.maintenance.study",)) as pool:
+    with side_pool(len(missing)) as pool:
         pending = {value: pool.submit(temporal_stability, series.tables, series.days, series.cutoffs, features,
                                       {**model, moved: value}, light, seed, meta=series.meta) for value in missing}
         result = study_cache.cached(folder, key(model, stability, bootstrap_aris), lambda: temporal_stability(

@@ -50,7 +50,7 @@ def run(cfg: DictConfig) -> dict:
         # the replay shared with the other core: it fits the first deployment, its noise band and
         # half of the months while this one checks today's data, then fits the rest; the
         # files are written only once the check succeeded (a mistake leaves no partial outputs)
-        with side_pool(1, preload=("segmentation.monitoring.replay",)) as pool:
+        with side_pool(1) as pool:
             months, features, model = replay_months(cfg)
             seed = int(cfg.seed)
             opening = pool.submit(replay.opening, months[0], months[1::2], features, model, settings, seed)
