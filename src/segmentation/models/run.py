@@ -74,6 +74,15 @@ class Fitted:
     result: TrainingResult
     points: pd.DataFrame
     cached: bool             # the map's embedding came from the cache
+    started: float           # epoch seconds: the run's start in MLflow
+
+
+@dataclass
+class Failed:
+    """What stopped a fit, and when it began: `logged` ends the run FAILED (KILLED after Ctrl-C)."""
+
+    error: BaseException
+    started: float
 
 
 def run(cfg: DictConfig) -> dict:
@@ -98,28 +107,29 @@ def train(cfg: DictConfig, folder: Path, parent_run_id: str | None = None, measu
     return logged(cfg, fit_and_draw(cfg, folder), folder, parent_run_id, measure)
 
 
-def fit_and_draw(cfg: DictConfig, folder: Path) -> Fitted | BaseException:
+def fit_and_draw(cfg: DictConfig, folder: Path) -> Fitted | Failed:
     """The fitted model and its figures in `folder`; or what stopped it, which `logged` records
-    as the run's failure (FAILED, or KILLED after Ctrl-C) before raising it."""
+    as the run's failure before raising it."""
+    began = time.time()
     try:
         table, table_path, result = fit(cfg)
         started = time.perf_counter()
         points, cached = draw(cfg, table, result, folder)
         result.timings["plots_seconds"] = time.perf_counter() - started
-        return Fitted(table, table_path, result, points, cached)
+        return Fitted(table, table_path, result, points, cached, began)
     except BaseException as err:  # noqa: BLE001 - recorded in the run, then raised
-        return err
+        return Failed(err, began)
 
 
-def logged(cfg: DictConfig, fitted: Fitted | BaseException, folder: Path, parent_run_id: str | None = None,
+def logged(cfg: DictConfig, fitted: Fitted | Failed, folder: Path, parent_run_id: str | None = None,
            measure: Measure | None = None) -> Trained:
-    """One MLflow run of `fitted`: params, metrics, files and model (`log`), what `measure` adds,
-    the timings; a failure to fit ends the run FAILED and is raised."""
+    """One MLflow run of `fitted`, started when its fit began: params, metrics, files and model
+    (`log`), what `measure` adds, the timings; a failure to fit ends the run FAILED and is raised."""
     import mlflow
 
-    with tracked_run(cfg, parent_run_id) as active:
-        if isinstance(fitted, BaseException):
-            raise fitted
+    with tracked_run(cfg, parent_run_id, started=fitted.started) as active:
+        if isinstance(fitted, Failed):
+            raise fitted.error
         table, result = fitted.table, fitted.result
         metrics, timings = dict(result.metrics), result.timings
         started = time.perf_counter()

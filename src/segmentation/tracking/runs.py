@@ -14,6 +14,7 @@ import time
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -170,16 +171,29 @@ def pinned_requirements_trusted() -> Iterator[None]:
 
 
 @contextmanager
-def run(cfg: DictConfig, parent_run_id: str | None = None, tags: Mapping[str, str] | None = None) -> Iterator:
-    """An MLflow run that ends FINISHED, or FAILED with the error as a tag and an artifact."""
+def run(cfg: DictConfig, parent_run_id: str | None = None, tags: Mapping[str, str] | None = None,
+        started: float | None = None) -> Iterator:
+    """An MLflow run that ends FINISHED, or FAILED with the error as a tag and an artifact.
+    `started` (epoch seconds): when its work began, if before the run is opened (a model fitted
+    first, logged after), so the run's duration is the work's."""
     import mlflow
 
     experiment_id = setup(cfg)
     swept = swept_values(parent_run_id)
     tags = {ROLE_TAG: "job", **describing_tags(cfg, swept), **(tags or {})}
     name = run_name(cfg, swept) if tags[ROLE_TAG] == "job" else f"{tags[ROLE_TAG]}-{run_name(cfg, swept)}"
-    with retry_locked(mlflow.start_run, experiment_id=experiment_id, run_name=name, parent_run_id=parent_run_id,
-                      tags={"git_commit": git_commit(project_root(), short=False), **tags}) as active:
+    tags = {"git_commit": git_commit(project_root(), short=False), **tags}
+    if started is None:
+        opened = partial(mlflow.start_run, experiment_id=experiment_id, run_name=name, parent_run_id=parent_run_id,
+                         tags=tags)
+    else:  # created with its start time (what start_run does, with the same context tags), then resumed
+        from mlflow.tracking.context import registry
+
+        context = {**tags, "mlflow.runName": name, **({"mlflow.parentRunId": parent_run_id} if parent_run_id else {})}
+        created = retry_locked(mlflow.MlflowClient().create_run, experiment_id, start_time=int(started * 1000),
+                               tags=registry.resolve_tags(context), run_name=name)
+        opened = partial(mlflow.start_run, run_id=created.info.run_id)
+    with retry_locked(opened) as active:
         try:
             yield active
         except BaseException as err:
