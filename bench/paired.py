@@ -3,7 +3,7 @@
 Each measurement runs on a fresh clone of each commit, alternating A B A B so a drift of the
 machine's speed hits both; each side imports its own code (PYTHONPATH=<clone>/src, the same
 installed dependencies). Results go into bench/results.json under "paired" (with the date and
-both commits; `--only grid` under "paired_grid") and bench/results.md; `python bench/report.py` renders the tables users read.
+both commits; `--only grid` under "paired_grid", `--only scale10` under "paired_scale10") and bench/results.md; `python bench/report.py` renders the tables users read.
 
     python bench/paired.py                                # HEAD vs HEAD~1: cold repro, k change, scale 10
     python bench/paired.py --baseline 9e78a4e --grid      # against a given commit, with the 84-run grid
@@ -120,8 +120,8 @@ def main() -> None:
         row["ratio"] = round(row["baseline"]["seconds"] / row["candidate"]["seconds"], 2)
     results_file = ROOT / "bench" / "results.json"
     results = json.loads(results_file.read_text()) if results_file.is_file() else {}
-    # the grid alone (minutes per side, one repeat) is kept beside the cold / k-change comparison
-    key = "paired_grid" if wanted == {"grid"} else "paired"
+    # the grid or scale 10 alone (minutes per side, one repeat) is kept beside the cold / k-change comparison
+    key = "paired" if wanted & {"cold", "k_change"} else "paired_" + "_".join(sorted(wanted))
     results[key] = {"date": dt.date.today().isoformat(), "machine": machine(), "commits": commits,
                     "repeats": args.repeats, "measured": table}
     results_file.write_text(json.dumps(results, indent=2) + "\n")

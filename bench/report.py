@@ -63,9 +63,10 @@ def others(results: dict) -> list[str]:
 
 
 def paired(results: dict) -> list[str]:
-    """Each paired comparison of two commits (`paired`; `paired_grid`: the grid, run on its own)."""
+    """Each paired comparison of two commits (`paired`; `paired_grid`, `paired_scale10`: run on their own),
+    with the peak RSS of each side's largest process."""
     lines = []
-    for key in ("paired", "paired_grid"):
+    for key in ("paired", "paired_grid", "paired_scale10"):
         p = results.get(key)
         if not p:
             continue
@@ -73,9 +74,11 @@ def paired(results: dict) -> list[str]:
         if not lines:
             lines = ["### Two commits compared (`bench/paired.py`)", ""]
         lines += [f"Measured on {p['date']}, {p['machine']}, medians of {p['repeats']}.", "",
-                  f"| measure | `{base}` (s) | `{candidate}` (s) | ratio |", "|---|---:|---:|---:|"]
+                  f"| measure | `{base}` (s) | `{candidate}` (s) | ratio | `{base}` peak (MB) | `{candidate}` peak (MB) |",
+                  "|---|---:|---:|---:|---:|---:|"]
         for name, m in p["measured"].items():
-            lines.append(f"| {name} | {m['baseline']['seconds']} | {m['candidate']['seconds']} | {m['ratio']} |")
+            lines.append(f"| {name} | {m['baseline']['seconds']} | {m['candidate']['seconds']} | {m['ratio']} | "
+                         f"{m['baseline']['peak_rss_mb']} | {m['candidate']['peak_rss_mb']} |")
         lines.append("")
     return lines
 
