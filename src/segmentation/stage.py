@@ -71,7 +71,7 @@ def main(argv: list[str]) -> int:
         # store (~3 s); started before the work's own imports. Named, not imported: the stages
         # without records do not depend on the tracking code (scripts/dvc_deps.py)
         with side_pool(1) as pool:
-            ready = pool.submit(call_each, ["segmentation.tracking.runs:ready_to_record"], cfg, records)
+            ready = pool.submit(call_each, ["segmentation.tracking.records:ready_to_record"], cfg, records)
             for function in [named(target) for target in work]:
                 function(cfg, *argv[1:])
             ready.result()

@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 from segmentation.common.catalog import Catalog, write_text
 from segmentation.dashboard.build import payload
 from segmentation.dashboard.page import render
-from segmentation.tracking.runs import log_files_to_run
+from segmentation.tracking.records import log_files_to_run
 
 
 def run(cfg: DictConfig) -> dict:

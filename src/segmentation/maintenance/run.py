@@ -22,7 +22,8 @@ from segmentation.maintenance import study_files
 from segmentation.maintenance.snapshot_tables import measure
 from segmentation.models.fitting import TrainingResult
 from segmentation.models.segment_ids import in_numbering_of, matching_ids, renumber
-from segmentation.tracking.runs import log_maintenance, recorded_before
+from segmentation.tracking.records import recorded_before
+from segmentation.tracking.runs import log_maintenance
 from segmentation.tracking.runs import run as tracked_run
 
 

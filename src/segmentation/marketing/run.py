@@ -20,7 +20,7 @@ from segmentation.marketing import trust, value_files
 from segmentation.marketing.movement import active_now, customer_moves, movement_summary, revenue_between, transitions
 from segmentation.marketing.rfm_scores import agreement, rfm_quintiles, rfm_segment_names
 from segmentation.models.naming import labelled, segment_names
-from segmentation.tracking.runs import log_to_run
+from segmentation.tracking.records import log_to_run
 
 FIX = "run `dvc repro value` (it runs the stages before it)."
 LINE_COLUMNS = ["customer_id", "invoice_date", "revenue", "is_identified", "is_cancellation"]

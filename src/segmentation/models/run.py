@@ -90,7 +90,7 @@ def run(cfg: DictConfig) -> dict:
     MLflow (~3 s to import and open its store) is readied in a process beside the fit, and the
     run is logged there."""
     from segmentation.common.parallel import side_pool
-    from segmentation.tracking.runs import ready_to_record
+    from segmentation.tracking.records import ready_to_record
 
     with tempfile.TemporaryDirectory() as scratch, side_pool(1) as pool:
         ready = pool.submit(ready_to_record, cfg, [])

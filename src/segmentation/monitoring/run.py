@@ -156,7 +156,8 @@ def record(cfg: DictConfig, again: bool = False) -> None:
     recorded is not recorded twice, unless `again` (the command: a rerun replaces its run)."""
     import mlflow
 
-    from segmentation.tracking.runs import monitoring_run, recorded_before, tracking_uri
+    from segmentation.tracking.records import recorded_before
+    from segmentation.tracking.runs import monitoring_run, tracking_uri
     from segmentation.tracking.ui_links import runs_table, ui_base
 
     catalog = Catalog(cfg)

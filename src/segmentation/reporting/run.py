@@ -10,7 +10,7 @@ from omegaconf import DictConfig
 
 from segmentation.common.catalog import Catalog
 from segmentation.reporting.assemble import write_report
-from segmentation.tracking.runs import log_files_to_run
+from segmentation.tracking.records import log_files_to_run
 
 FILES = ("report", "slides", "segment_names")  # catalog names
 
