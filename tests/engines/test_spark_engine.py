@@ -96,7 +96,7 @@ def day_after_last(path) -> pd.Timestamp:
 
 def test_synthetic_shop_cleaning_features_and_performance_are_the_same_on_spark(tmp_path, spark_con):
     raw = tmp_path / "synthetic.parquet"
-    pq.write_table(pa.concat_tables(list(synthetic.generate(0.1, 42, 0.6))), raw)
+    pq.write_table(pa.concat_tables(list(synthetic.generate(0.03, 42, 0.6))), raw)
     (report, duck), (spark_report, spark) = both_engines(tmp_path, data_config("synthetic", path=str(raw)), spark_con)
     assert spark_report == report  # every count and every amount, to the penny
     assert report["removed"]["duplicates"]["lines"] > 0 and report["flagged"]["cancellations"]["lines"] > 0
