@@ -33,16 +33,18 @@ PIPELINE_SCALE = 0.03   # the end-to-end tests' synthetic shop: ~30,000 lines, e
 def pytest_configure(config):
     """One migrated MLflow store template for every process of the session (workers, subprocesses)."""
     os.environ.setdefault("SEGMENTATION_STORE_TEMPLATES", str(Path(tempfile.gettempdir()) / "segmentation-tests-stores"))
-@pytest.fixture(autouse=True)
-def _tracking_uri_left_as_found():
-    """MLflow's `set_tracking_uri` also sets MLFLOW_TRACKING_URI in this process's environment, so
-    a test that records in-process would point the commands later tests start at its own store."""
-    before = os.environ.get("MLFLOW_TRACKING_URI")
-    yield
-    if before is None:
+SESSION_TRACKING_URI = os.environ.get("MLFLOW_TRACKING_URI")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Every test starts with the session's MLFLOW_TRACKING_URI: MLflow's `set_tracking_uri` also
+    exports it, so a test (or a module fixture) recording in-process would point the commands a
+    later test starts at its own store."""
+    if SESSION_TRACKING_URI is None:
         os.environ.pop("MLFLOW_TRACKING_URI", None)
     else:
-        os.environ["MLFLOW_TRACKING_URI"] = before
+        os.environ["MLFLOW_TRACKING_URI"] = SESSION_TRACKING_URI
 
 
 UCI_COLUMNS = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]

@@ -195,15 +195,14 @@ def shop(tmp_path_factory):
     from segmentation.train import train_once
 
     folder = tmp_path_factory.mktemp("shop")
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    os.environ["MLFLOW_TRACKING_URI"] = uri
+    uri = f"sqlite:///{folder / 'mlflow.db'}"  # in the overrides, not the environment other modules' tests share
     pa.concat_tables(list(generate(0.05, 3, 0.6))).to_pandas().to_csv(folder / "online_retail_II.csv", index=False)
     overrides = ["data=online_retail_ii", f"data.path={folder}/online_retail_II.csv",
                  *[f"paths.{key}={folder}/{key}{suffix}" for key, suffix in
                    [("raw", ".parquet"), ("clean", ".parquet"), ("cleaning_report", ".json"), ("features", ".parquet"),
                     ("features_report", ".json"), ("champion", ".json"), ("embeddings", ""),
                     ("ingest_report", ".json"), ("last_source", ".txt"), ("cleaning_metrics", ".json")]],
-                 "evaluation.bootstrap_resamples=3", "mlflow.experiment=shop", "features=rfm",
+                 "evaluation.bootstrap_resamples=3", f"mlflow.tracking_uri={uri}", "mlflow.experiment=shop", "features=rfm",
                  # k=4 cannot pass: its smallest segment holds at most 1/4 of the customers
                  "select.min_smallest_cluster_share=0.26", "select.min_bootstrap_ari=0.5"]
     cfg = compose(overrides)
@@ -213,8 +212,7 @@ def shop(tmp_path_factory):
     parent = client.create_run(setup(cfg), run_name="sweep-test", tags={ROLE_TAG: "sweep"}).info.run_id
     runs = {k: train_once(compose([*overrides, f"model.n_clusters={k}"]), parent_run_id=parent) for k in (2, 3, 4)}
     client.create_run(setup(cfg), run_name="sweep-stopped", tags={ROLE_TAG: "sweep"})  # newer, empty: skipped
-    yield {"folder": folder, "uri": uri, "overrides": overrides, "runs": runs, "client": client}
-    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    return {"folder": folder, "uri": uri, "overrides": overrides, "runs": runs, "client": client}
 
 
 @pytest.mark.slow
