@@ -84,8 +84,11 @@ def test_a_killed_sweep_leaves_a_readable_store_and_the_ui_opens(tmp_path):
     assert statuses.count("FINISHED") >= 2 and "RUNNING" in statuses   # the sweep parent at least
     assert len(runs) < 7, "the sweep was killed before all six jobs ran"
     port = free_port()
-    ui = subprocess.Popen([sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1",
-                           "--port", str(port)], env={**env, "PATH": f"{os.path.dirname(sys.executable)}:{env['PATH']}"},
+    # the UI as `make ui` starts it: one server process, no GenAI job runners
+    ui = subprocess.Popen([sys.executable, "-m", "mlflow", "ui", "--workers", "1", "--backend-store-uri", uri,
+                           "--host", "127.0.0.1", "--port", str(port)],
+                          env={**env, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+                               "PATH": f"{os.path.dirname(sys.executable)}:{env['PATH']}"},
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.time() + 120
