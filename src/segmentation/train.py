@@ -21,8 +21,6 @@ from segmentation.common.errors import EXIT_USER_ERROR, as_user_error, cli
 from segmentation.common.parallel import keep_share_of_cores, parallel_jobs
 from segmentation.common.project import project_root
 from segmentation.common.validation import check
-from segmentation.maintenance.run import measure_in_training_run
-from segmentation.models.run import train
 from segmentation.tracking.runs import parent_run_id_for
 
 
@@ -50,8 +48,15 @@ def run_job(cfg: DictConfig) -> float:
 def train_once(cfg: DictConfig, parent_run_id: str | None = None) -> dict:
     """One tracked training run (its metrics and run id); with `stability.enabled`, the
     maintenance study in the same run."""
+    # imported here, not at the top: a sweep's own process (joblib launcher) fits nothing, and only
+    # runs with stability.enabled need the study's stack
+    from segmentation.models.run import train
+
+    measure = None
+    if cfg.stability.enabled:
+        from segmentation.maintenance.run import measure_in_training_run as measure
     with tempfile.TemporaryDirectory() as scratch:
-        trained = train(cfg, Path(scratch), parent_run_id, measure_in_training_run if cfg.stability.enabled else None)
+        trained = train(cfg, Path(scratch), parent_run_id, measure)
     return {**trained.metrics, "run_id": trained.run_id}
 
 

@@ -151,10 +151,11 @@ def test_a_sweep_has_one_parent_and_survives_a_failing_job(tmp_path, store):
 
 @pytest.mark.slow
 def test_a_parallel_sweep_with_joblib_loses_no_run(tmp_path, store):
+    # two jobs on two workers at once: both write the same store while the other does
     result, parents, children = sweep(tmp_path, store, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
-                                      "features=rfm,rfm_extras", "model=kmeans,gmm", "model.n_clusters=3")
+                                      "model=kmeans,gmm", "model.n_clusters=3")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert len(parents) == 1 and len(children) == 4
+    assert len(parents) == 1 and len(children) == 2
     assert all(r.info.status == "FINISHED" for r in children)
     assert {r.data.tags["mlflow.parentRunId"] for r in children} == {parents[0].info.run_id}
     assert all("silhouette" in r.data.metrics and "bootstrap_ari_mean" in r.data.metrics for r in children)
