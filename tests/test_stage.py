@@ -35,6 +35,7 @@ def run_probe(project):
             "stage.STAGES['probe'] = ['probe:run', 'probe:record']; sys.exit(stage.main(['probe']))")
     env = {**os.environ, "SEGMENTATION_ROOT": str(project),
            "PYTHONPATH": os.pathsep.join([str(project), os.environ.get("PYTHONPATH", "")])}
+    env.pop("MLFLOW_TRACKING_URI", None)  # the project's own store, whatever the session points at
     return subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True,
                           timeout=120)
 
