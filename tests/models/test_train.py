@@ -151,7 +151,7 @@ def test_a_sweep_has_one_parent_and_survives_a_failing_job(tmp_path, store):
 
 @pytest.mark.slow
 def test_a_parallel_sweep_with_joblib_loses_no_run(tmp_path, store):
-    # two jobs on two workers at once: both write the same store while the other does
+    # two jobs at once, one on each of the launcher's workers, both writing the same store
     result, parents, children = sweep(tmp_path, store, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
                                       "model=kmeans,gmm", "model.n_clusters=3")
     assert result.returncode == 0, result.stdout + result.stderr
