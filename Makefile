@@ -36,7 +36,7 @@ profile: install        ## measure the ingested data against the published Onlin
 grid: install           ## the design card's 84-run sweep, tracked under one MLflow parent run
 	$(RUN) python -m segmentation.train experiment=grid
 
-# one server process and no GenAI job runners: ready in ~6 s, not ~15 s, for 6 CPU-seconds, not 31
+# one server process and no GenAI job runners: ready in ~6 s, not ~12 s, for 6 CPU-seconds, not 28
 ui: install             ## the MLflow UI on http://127.0.0.1:5000 (this machine only; UI_PORT=<n> to change), latest sweep link first
 	-$(RUN) MLFLOW_TRACKING_URI="sqlite:///$(CURDIR)/mlruns/mlflow.db" python -m segmentation.ui \
 	  --port $(or $(UI_PORT),5000)
