@@ -3,6 +3,7 @@ a run starts) and the help a user gets: `--help` of the Hydra commands, `make he
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 
@@ -19,12 +20,11 @@ GROUPS = {group.name: sorted(p.stem for p in group.glob("*.yaml")) for group in 
           if group.is_dir()}
 
 
-def compositions():
-    """The default composition and every option of every group (experiments included)."""
-    yield compose()
-    for group, options in GROUPS.items():
-        for option in options:
-            yield compose([f"{group}={option}"])
+@functools.cache
+def compositions() -> tuple:
+    """The default composition and every option of every group (experiments included); composed
+    once per worker (~7 s), for the two tests of group "compositions" that read them."""
+    return (compose(), *(compose([f"{group}={option}"]) for group, options in GROUPS.items() for option in options))
 
 
 def leaves(node, prefix=""):
@@ -89,6 +89,7 @@ def test_good_values_pass(override):
     assert compose(override.split()) is not None
 
 
+@pytest.mark.xdist_group("compositions")
 def test_the_rules_cover_every_boolean_and_number_in_conf_and_name_only_real_keys():
     """A new switch or quantity in conf/ must get its rule; a rule must not check a key no
     composition has (a typo would silently check nothing)."""
@@ -103,6 +104,7 @@ def test_the_rules_cover_every_boolean_and_number_in_conf_and_name_only_real_key
     assert ruled <= seen, f"rules for keys no composition has: {sorted(ruled - seen)}"
 
 
+@pytest.mark.xdist_group("compositions")
 def test_every_shipped_composition_passes():
     for cfg in compositions():
         assert check(cfg) is cfg
